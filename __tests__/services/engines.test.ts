@@ -1,0 +1,186 @@
+/**
+ * The local engine harness: the shared engines answer, provisioning builds what the catalog
+ * declares (as the infrastructure does), and fault-injection stop/start keeps addresses
+ * (and, for SQS, messages).
+ */
+import { DescribeTableCommand, DescribeTimeToLiveCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand, CreateQueueCommand } from '@aws-sdk/client-sqs';
+import pg from 'pg';
+import { dynamoClient, provisionNamespace, sqsClient, startEngines, startRedis, startSqs } from '../../scripts/engines';
+import { requireBinary } from '../../scripts/engines/process';
+import { redisPing } from '../../scripts/engines/redis';
+import { allTables, catalog, dlqUrlEnvVar, findQueue, queueUrlEnvVar, tableEnvVar } from '../../services/catalog';
+import { provisionTestNamespace, testEngines } from '../support/namespace';
+
+jest.setTimeout(60_000);
+
+const query = async (url: string, sql: string) => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+};
+
+describe('shared engines', () => {
+  const engines = testEngines();
+
+  it('every engine answers', async () => {
+    expect(await query(engines.postgres.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    expect(await redisPing(Number(new URL(engines.redis.url).port))).toBe(true);
+    const dynamo = dynamoClient(engines.dynamodb.endpoint);
+    const sqs = sqsClient(engines.sqs.endpoint);
+    try {
+      await expect(dynamo.send(new ListTablesCommand({}))).resolves.toHaveProperty('TableNames');
+      await expect(sqs.send(new ListQueuesCommand({}))).resolves.toBeDefined();
+    } finally {
+      dynamo.destroy();
+      sqs.destroy();
+    }
+  });
+
+  it('postgres listens on 127.0.0.1 with password auth', async () => {
+    const url = new URL(engines.postgres.url);
+    expect(url.hostname).toBe('127.0.0.1');
+    url.password = 'wrong';
+    await expect(query(url.toString(), 'SELECT 1')).rejects.toThrow(/password authentication failed/);
+  });
+});
+
+describe('provisionNamespace', () => {
+  it('creates the catalog tables, queues and databases and returns each service env', async () => {
+    const { namespace, env, engines } = await provisionTestNamespace();
+    const dynamo = dynamoClient(engines.dynamodb.endpoint);
+    const sqs = sqsClient(engines.sqs.endpoint);
+    try {
+      for (const { owner, table } of allTables()) {
+        const physical = `${namespace}-${table.name}`;
+        expect(env[owner][tableEnvVar(table.name)]).toBe(physical);
+        const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: physical }));
+        expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+        expect(Table?.KeySchema).toEqual([
+          { AttributeName: table.partitionKey.name, KeyType: 'HASH' },
+          ...(table.sortKey ? [{ AttributeName: table.sortKey.name, KeyType: 'RANGE' }] : []),
+        ]);
+        const indexes = (Table?.GlobalSecondaryIndexes ?? []).map((i) => ({
+          name: i.IndexName,
+          keys: i.KeySchema?.map((k) => k.AttributeName),
+          projection: i.Projection?.ProjectionType,
+        }));
+        expect(indexes).toEqual(
+          (table.indexes ?? []).map((i) => ({
+            name: i.name,
+            keys: [i.partitionKey.name, ...(i.sortKey ? [i.sortKey.name] : [])],
+            projection: i.projection,
+          })),
+        );
+        const { TimeToLiveDescription: ttl } = await dynamo.send(new DescribeTimeToLiveCommand({ TableName: physical }));
+        if (table.ttlAttribute) expect(ttl).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: table.ttlAttribute });
+        else expect(ttl?.TimeToLiveStatus).toBe('DISABLED');
+      }
+      expect(allTables().map((t) => t.table.ttlAttribute).filter(Boolean).length).toBeGreaterThan(0);
+
+      const consumer = catalog.services.find((s) => s.needs.consumes?.includes('events'))!;
+      const publisher = catalog.services.find((s) => s.needs.publishes?.includes('events') && !s.needs.consumes)!;
+      const spec = findQueue('events');
+      const queueUrl = env[consumer.name][queueUrlEnvVar('events')];
+      const dlqUrl = env[consumer.name][dlqUrlEnvVar('events')];
+      expect(env[publisher.name][queueUrlEnvVar('events')]).toBe(queueUrl);
+      expect(env[publisher.name][dlqUrlEnvVar('events')]).toBeUndefined();
+      const { Attributes: dlq } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['All'] }));
+      const { Attributes: main } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }));
+      expect(dlq?.QueueArn).toMatch(new RegExp(`:${namespace}-events-dlq$`));
+      expect(dlq?.MessageRetentionPeriod).toBe(String(spec.dlqRetentionSeconds));
+      expect(main).toMatchObject({
+        VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
+        ReceiveMessageWaitTimeSeconds: String(spec.receiveWaitSeconds),
+        MessageRetentionPeriod: String(spec.retentionSeconds),
+      });
+      expect(JSON.parse(main!.RedrivePolicy!)).toEqual({ deadLetterTargetArn: dlq!.QueueArn, maxReceiveCount: spec.maxReceiveCount });
+
+      for (const service of catalog.services) {
+        const vars = env[service.name];
+        expect(vars).toMatchObject({ SERVICE_NAME: service.name, NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_AUDIENCE: 'platform-api' });
+        expect(vars.JWT_SECRET.length).toBeGreaterThanOrEqual(32);
+        expect(vars.JWT_SECRET).toBe(env[catalog.services[0].name].JWT_SECRET);
+        expect(Boolean(vars.DATABASE_URL)).toBe(Boolean(service.needs.postgres));
+        expect(Boolean(vars.REDIS_URL)).toBe(Boolean(service.needs.cache));
+        expect(Boolean(vars.DYNAMODB_ENDPOINT)).toBe(Boolean(service.needs.tables?.length));
+        if (service.needs.postgres) {
+          expect(new URL(vars.DATABASE_URL).pathname).toBe(`/${namespace}_${service.needs.postgres.database}`);
+          expect(await query(vars.DATABASE_URL, 'SELECT current_database() AS db')).toEqual([
+            { db: `${namespace}_${service.needs.postgres.database}` },
+          ]);
+        }
+      }
+
+      // Idempotent: re-running on the same namespace succeeds and points at the same resources.
+      const again = await provisionNamespace(engines, namespace);
+      expect(again[consumer.name][queueUrlEnvVar('events')]).toBe(queueUrl);
+    } finally {
+      dynamo.destroy();
+      sqs.destroy();
+    }
+  });
+
+  it('rejects a namespace that cannot name every resource', async () => {
+    await expect(provisionNamespace(testEngines(), 'Bad_Name')).rejects.toThrow(/invalid namespace "Bad_Name"/);
+  });
+});
+
+describe('fault injection on private engines', () => {
+  it('redis stop/start kills and restarts the server on the same url', async () => {
+    const redis = await startRedis();
+    const port = Number(new URL(redis.url).port);
+    try {
+      expect(await redisPing(port)).toBe(true);
+      await redis.stop();
+      await expect(redisPing(port)).rejects.toThrow(/ECONNREFUSED/);
+      await redis.start();
+      expect(await redisPing(port)).toBe(true);
+    } finally {
+      await redis.destroy();
+    }
+  });
+
+  it('sqs stop/start keeps the endpoint, the queues and their messages', async () => {
+    const sqs = await startSqs();
+    const client = sqsClient(sqs.endpoint);
+    try {
+      const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: 'fault' }));
+      await client.send(new SendMessageCommand({ QueueUrl, MessageBody: 'kept' }));
+      await sqs.stop();
+      await expect(client.send(new ListQueuesCommand({}))).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
+      await sqs.start();
+      const { Messages } = await client.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
+      expect(Messages?.map((m) => m.Body)).toEqual(['kept']);
+    } finally {
+      client.destroy();
+      await sqs.destroy();
+    }
+  });
+});
+
+describe('start-up errors', () => {
+  it('names what to install when a binary is missing', () => {
+    expect(() => requireBinary('redis-server-missing', 'apt-get install -y redis-server')).toThrow(
+      'redis-server-missing not found: apt-get install -y redis-server',
+    );
+  });
+
+  it('startEngines fails with the install hint and starts nothing else when postgres is missing', async () => {
+    const previous = process.env.PG_BIN_DIR;
+    process.env.PG_BIN_DIR = '/nonexistent/postgres/bin';
+    try {
+      // The other engines come from the environment, so only postgres is attempted.
+      await expect(
+        startEngines({ env: { REDIS_URL: 'redis://127.0.0.1:1', DYNAMODB_ENDPOINT: 'http://127.0.0.1:1', SQS_ENDPOINT: 'http://127.0.0.1:1' } }),
+      ).rejects.toThrow(/initdb not found: apt-get install -y postgresql-15/);
+    } finally {
+      if (previous === undefined) delete process.env.PG_BIN_DIR;
+      else process.env.PG_BIN_DIR = previous;
+    }
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * The notification service in process (kit startService) on DynamoDB Local + fauxqs:
+ * events → exactly one notification each, duplicates ignored, GET /notifications.
+ */
+import { createDynamo } from '../../../services/kit/clients/dynamo';
+import { createSqs } from '../../../services/kit/clients/sqs';
+import { signAccessToken } from '../../../services/kit/auth';
+import { ConfigError } from '../../../services/kit/config';
+import type { RunningService } from '../../../services/kit/service';
+import { loadNotificationConfig, type NotificationConfig } from '../../../services/notification/config';
+import { notificationIdFor } from '../../../services/notification/notification';
+import { notificationService } from '../../../services/notification/service';
+import { provisionTestNamespace } from '../../support/namespace';
+import { startTestService } from '../../support/services';
+import { allNotifications, paid, publish, publishBatch, registered, useLocalCredentials, waitFor } from './helpers';
+
+let env: Record<string, string>;
+let config: NotificationConfig;
+let svc: RunningService;
+let dynamo: ReturnType<typeof createDynamo>;
+let sqs: ReturnType<typeof createSqs>;
+
+beforeAll(async () => {
+  const ns = await provisionTestNamespace({ overrides: { CONSUMER_WAIT_SECONDS: '1' } });
+  env = ns.env.notification!;
+  useLocalCredentials(env);
+  config = loadNotificationConfig(env);
+  dynamo = createDynamo(config);
+  sqs = createSqs(config);
+  svc = await startTestService(notificationService, env);
+}, 60_000);
+
+afterAll(async () => {
+  await svc?.stop();
+  sqs?.destroy();
+  dynamo?.client.destroy();
+});
+
+const tokenFor = (userId: string) =>
+  signAccessToken({ sub: userId, email: `${userId}@example.com` }, { secret: config.jwt.secret, issuer: config.jwt.issuer, audience: config.jwt.audience });
+
+const get = async (path: string, token?: string) => {
+  const res = await fetch(`${svc.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  return { status: res.status, body: (await res.json()) as any };
+};
+
+const notificationsOf = async (userId: string) =>
+  (await allNotifications(dynamo.doc, config.tables.notifications)).filter((n) => n.userId === userId);
+
+/** Waits until the user's notifications are all delivered and there are `count` of them. */
+const settled = (userId: string, count: number) =>
+  waitFor(`${count} sent notification(s) for ${userId}`, async () => {
+    const items = await notificationsOf(userId);
+    return items.length === count && items.every((n) => n.status === 'sent') && items;
+  });
+
+describe('events → notifications', () => {
+  it('records one welcome notification for a user.registered event', async () => {
+    const event = registered(undefined, 'Grace');
+    await publish(sqs, config.eventsQueueUrl, event);
+    const [n] = await settled(event.data.userId, 1);
+    expect(n).toMatchObject({
+      id: notificationIdFor(event.id),
+      userId: event.data.userId,
+      type: 'welcome',
+      title: 'Welcome aboard',
+      body: 'Hi Grace, your account is ready.',
+      eventId: event.id,
+      createdAt: new Date(event.occurredAt).toISOString(),
+      channel: 'log',
+      status: 'sent',
+      attempts: 1,
+    });
+  });
+
+  it('records one receipt for a payment.succeeded event, with the amount in major units', async () => {
+    const event = paid('user-receipt', 123456, 'EUR', 'Annual plan');
+    await publish(sqs, config.eventsQueueUrl, event);
+    const [n] = await settled('user-receipt', 1);
+    expect(n!.type).toBe('payment-receipt');
+    expect(n!.body).toBe(`We received your payment of €1,234.56 for "Annual plan" (reference ${event.data.paymentId}).`);
+    const yen = paid('user-receipt-jpy', 500, 'JPY');
+    await publish(sqs, config.eventsQueueUrl, yen);
+    expect((await settled('user-receipt-jpy', 1))[0]!.body).toContain('¥500');
+  });
+
+  it('keeps one notification when SQS delivers the same event several times', async () => {
+    const event = registered();
+    // Same body in one batch (concurrent duplicates) and again afterwards (late redelivery).
+    await publishBatch(sqs, config.eventsQueueUrl, [event, event, event]);
+    await settled(event.data.userId, 1);
+    await publish(sqs, config.eventsQueueUrl, event);
+    const marker = paid(event.data.userId);
+    await publish(sqs, config.eventsQueueUrl, marker); // processed after the duplicate in practice
+    const items = await settled(event.data.userId, 2);
+    expect(items.filter((n) => n.eventId === event.id)).toHaveLength(1);
+  });
+});
+
+describe('GET /notifications', () => {
+  const userId = `lister-${Date.now()}`;
+  const times = ['2026-01-01T10:00:00.000Z', '2026-01-03T10:00:00.000Z', '2026-01-02T10:00:00.000Z', '2026-01-05T10:00:00.000Z', '2026-01-04T10:00:00.000Z'];
+
+  beforeAll(async () => {
+    const events = times.map((occurredAt) => ({ ...paid(userId), occurredAt }));
+    await publishBatch(sqs, config.eventsQueueUrl, [...events, paid('someone-else')]);
+    await settled(userId, times.length);
+  }, 30_000);
+
+  it('answers 401 without a token or with a bad one', async () => {
+    const none = await get('/notifications');
+    expect(none.status).toBe(401);
+    expect(none.body).toMatchObject({ error: { code: 'unauthorized' } });
+    expect((await get('/notifications', 'not.a.token')).status).toBe(401);
+  });
+
+  it("lists only the caller's notifications, newest first, page by page with an opaque cursor", async () => {
+    const token = tokenFor(userId);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { status: number; body: any } = await get(`/notifications?limit=2${cursor ? `&cursor=${cursor}` : ''}`, token);
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      for (const item of page.body.items) {
+        expect(item.userId).toBe(userId);
+        expect(item).not.toHaveProperty('sortKey');
+        expect(item).not.toHaveProperty('lastError');
+      }
+      seen.push(...page.body.items.map((i: { createdAt: string }) => i.createdAt));
+      cursor = page.body.nextCursor;
+      pages += 1;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([...times].sort().reverse());
+  });
+
+  it('gives another user none of them', async () => {
+    const res = await get('/notifications', tokenFor('nobody-here'));
+    expect(res).toEqual({ status: 200, body: { items: [], nextCursor: null } });
+  });
+
+  it.each([
+    ['limit=0', 'validation_failed'],
+    ['limit=101', 'validation_failed'],
+    ['limit=abc', 'validation_failed'],
+    ['cursor=garbage', 'invalid_cursor'],
+    [`cursor=${Buffer.from(JSON.stringify({ sk: 'x' })).toString('base64url')}`, 'invalid_cursor'],
+  ])('answers 400 for %s', async (query, code) => {
+    const res = await get(`/notifications?${query}`, tokenFor(userId));
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe(code);
+  });
+});
+
+describe('health', () => {
+  it('is ready with DynamoDB up and reports the consumer separately', async () => {
+    expect((await get('/health/ready')).status).toBe(200);
+    const consumer = await get('/health/consumer');
+    expect(consumer.status).toBe(200);
+    expect(consumer.body).toMatchObject({ status: 'ok', running: true, consecutiveReceiveErrors: 0 });
+    expect(Date.parse(consumer.body.lastReceiveAt)).toBeGreaterThan(Date.now() - 10_000);
+  });
+});
+
+describe('config', () => {
+  it('requires SES_FROM_ADDRESS when the SES sender is selected', () => {
+    expect(() => loadNotificationConfig({ ...env, NOTIFICATION_SENDER: 'ses' })).toThrow(ConfigError);
+    expect(loadNotificationConfig({ ...env, NOTIFICATION_SENDER: 'ses', SES_FROM_ADDRESS: 'no-reply@example.com' }).sender).toEqual({
+      kind: 'ses',
+      fromAddress: 'no-reply@example.com',
+    });
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * User service read path under load: autocannon on `GET /users/:id` (a cache hit, served from
+ * Redis) against the real service process on the local engines, beside a bare `node:http`
+ * server answering a same-sized JSON body, measured in the same run with the same connections
+ * and duration. The service runs as in production (NODE_ENV=production, LOG_LEVEL=info: one JSON
+ * access-log line per request). Redis INFO `keyspace_hits` proves the reads were cache hits.
+ * Writes bench/results/user.{json,md}. Run: `npm run bench -- user` or `npx tsx bench/user.ts`.
+ */
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { provisionNamespace, startEngines } from '../scripts/engines';
+import { freePort, spawnManaged, type ManagedProcess } from '../scripts/engines/process';
+import { spawnServiceProcess, waitForHttpOk } from '../scripts/engines/service-process';
+
+const RESULTS = join(__dirname, 'results');
+const CONNECTIONS = 50;
+const DURATION_SECONDS = 10;
+const WARMUP_SECONDS = 2;
+const TARGET_RATIO = 0.5;
+
+interface Measured {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  requests: number;
+}
+
+export interface UserBenchResult {
+  node: string;
+  connections: number;
+  durationSeconds: number;
+  baseline: Measured;
+  service: Measured;
+  ratio: number;
+  target: number;
+  meetsTarget: boolean;
+  cacheHits: number;
+  logLevel: string;
+  loadAverage: number;
+}
+
+const BARE_SERVER = `
+const http = require('node:http');
+const body = process.env.BODY;
+http.createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+const load = async (url: string, headers: Record<string, string>, duration: number): Promise<Measured> => {
+  const r = await autocannon({ url, connections: CONNECTIONS, duration, headers });
+  return {
+    requestsPerSecond: Math.round(r.requests.average),
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    requests: r.requests.total,
+  };
+};
+
+const keyspaceHits = async (redis: Redis): Promise<number> => Number(/keyspace_hits:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
+
+/** `logLevel` other than `info` (production) is for attributing cost, e.g. `warn` drops the access log. */
+export async function runUserBench({ logLevel = 'info' }: { logLevel?: string } = {}): Promise<UserBenchResult> {
+  const engines = await startEngines();
+  const procs: ManagedProcess[] = [];
+  const redis = new Redis(engines.redis.url);
+  try {
+    const envs = await provisionNamespace(engines, `bench${Date.now().toString(36)}`, undefined, { NODE_ENV: 'production', LOG_LEVEL: logLevel });
+    const servicePort = await freePort();
+    const service = spawnServiceProcess('user', { ...envs.user, PORT: String(servicePort) });
+    procs.push(service);
+    const serviceUrl = `http://127.0.0.1:${servicePort}`;
+    await waitForHttpOk(`${serviceUrl}/health/ready`, service);
+
+    const credentials = { email: `bench-${Date.now()}@example.com`, password: 'bench password 1' };
+    const created = await fetch(`${serviceUrl}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...credentials, name: 'Bench User' }),
+    });
+    if (created.status !== 201) throw new Error(`bench: register answered ${created.status}`);
+    const user = (await created.json()) as { id: string };
+    const login = await fetch(`${serviceUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const target = `${serviceUrl}/users/${user.id}`;
+    const auth = { authorization: `Bearer ${accessToken}` };
+    const sample = await fetch(target, { headers: auth });
+    const body = await sample.text();
+    if (sample.status !== 200) throw new Error(`bench: GET answered ${sample.status} ${body}`);
+
+    const barePort = await freePort();
+    const bare = spawnManaged(process.execPath, ['-e', BARE_SERVER], { env: { PATH: process.env.PATH ?? '', PORT: String(barePort), BODY: body } });
+    procs.push(bare);
+    const bareUrl = `http://127.0.0.1:${barePort}/`;
+    await waitForHttpOk(bareUrl, bare);
+
+    await load(bareUrl, auth, WARMUP_SECONDS);
+    await load(target, auth, WARMUP_SECONDS);
+    const baseline = await load(bareUrl, auth, DURATION_SECONDS);
+    const hitsBefore = await keyspaceHits(redis);
+    const measured = await load(target, auth, DURATION_SECONDS);
+    const cacheHits = (await keyspaceHits(redis)) - hitsBefore;
+    if (measured.non2xx > 0 || measured.errors > 0) throw new Error(`bench: ${measured.non2xx} non-2xx and ${measured.errors} errors from the service`);
+
+    const ratio = Math.round((measured.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000;
+    const result: UserBenchResult = {
+      node: process.version,
+      connections: CONNECTIONS,
+      durationSeconds: DURATION_SECONDS,
+      baseline,
+      service: measured,
+      ratio,
+      target: TARGET_RATIO,
+      meetsTarget: ratio >= TARGET_RATIO,
+      cacheHits,
+      logLevel,
+      loadAverage: Math.round(loadavg()[0] * 100) / 100,
+    };
+    mkdirSync(RESULTS, { recursive: true });
+    const file = logLevel === 'info' ? 'user' : `user-${logLevel}`;
+    writeFileSync(join(RESULTS, `${file}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(RESULTS, `${file}.md`), markdown(result));
+    console.log(markdown(result));
+    return result;
+  } finally {
+    redis.disconnect();
+    await Promise.all(procs.map((p) => p.stop()));
+    await engines.stopAll();
+  }
+}
+
+const markdown = (r: UserBenchResult): string => `# User service: \`GET /users/:id\` (cache hit) vs bare node:http
+
+autocannon, ${r.connections} connections, ${r.durationSeconds} s per target after a warm-up, same run,
+Node ${r.node}, LOG_LEVEL=${r.logLevel}, 1-minute load average ${r.loadAverage} on this shared 2-core machine (the load
+generator shares it). The service runs as in production (JWT verification, zod params, Redis
+cache-aside, secure headers, request id, one pino access-log line per request).
+
+| Target | requests/s | p50 ms | p99 ms | requests |
+| --- | ---: | ---: | ---: | ---: |
+| bare node:http JSON server | ${r.baseline.requestsPerSecond} | ${r.baseline.p50Ms} | ${r.baseline.p99Ms} | ${r.baseline.requests} |
+| user service \`GET /users/:id\` | ${r.service.requestsPerSecond} | ${r.service.p50Ms} | ${r.service.p99Ms} | ${r.service.requests} |
+
+**Ratio ${r.ratio}** (target ≥ ${r.target}: ${r.meetsTarget ? 'met' : '**not met**'}).
+Redis \`keyspace_hits\` grew by ${r.cacheHits} during the measured run
+(${r.service.requests} requests): the reads were served from the cache.
+`;
+
+if (require.main === module) {
+  runUserBench({ logLevel: process.argv[2] }).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

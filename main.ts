@@ -1,0 +1,32 @@
+/**
+ * The cdktf app: one PlatformStack per environment in envs/. `cdktf synth|deploy` runs this file
+ * (cdktf.json: `npx tsx main.ts`); `npm run synth` and `npm run validate` call `buildApp` directly.
+ *
+ * PLATFORM_VALIDATION_MODE=1 switches every stack to validation mode (docs/decisions/0002).
+ */
+import { App } from 'cdktf';
+import { loadEnvironments } from './envs';
+import { PlatformStack } from './modules/platform-stack';
+import { catalog, ENVIRONMENT_NAMES } from './services/catalog';
+
+export interface BuildOptions {
+  /** Where stacks are written; default: cdktf's (CDKTF_OUTDIR or `cdktf.out`). */
+  readonly outdir?: string;
+  readonly validationMode: boolean;
+}
+
+export function buildApp(options: BuildOptions): App {
+  const environments = loadEnvironments(catalog);
+  const app = new App(options.outdir ? { outdir: options.outdir } : {});
+  for (const name of ENVIRONMENT_NAMES) {
+    new PlatformStack(app, name, { config: environments[name], catalog, validationMode: options.validationMode });
+  }
+  return app;
+}
+
+export const validationModeFromEnv = (env: NodeJS.ProcessEnv = process.env): boolean =>
+  ['1', 'true'].includes((env.PLATFORM_VALIDATION_MODE ?? '').toLowerCase());
+
+if (require.main === module) {
+  buildApp({ validationMode: validationModeFromEnv() }).synth();
+}

@@ -1,0 +1,249 @@
+import { Construct } from 'constructs';
+import { Lb } from '@cdktf/provider-aws/lib/lb';
+import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
+import { LbListenerRule } from '@cdktf/provider-aws/lib/lb-listener-rule';
+import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
+import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
+import { metricAlarm } from '../observability/metric-alarm';
+import { AccessLogBucket } from './access-log-bucket';
+
+export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+/** Body of the listener's default action: same error shape as the services' JSON 404. */
+export const NOT_FOUND_BODY = JSON.stringify({ error: { code: 'not_found', message: 'No route matches this path' } });
+
+export interface LoadBalancerProps {
+  /** Name prefix, e.g. `platform-prod` (ALB names are limited to 32 characters). */
+  readonly name: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly vpcId: string;
+  readonly publicSubnetIds: readonly string[];
+  readonly certificateArn: string;
+  readonly deletionProtection: boolean;
+  readonly idleTimeoutSeconds: number;
+  readonly wafRateLimitPer5Minutes: number;
+  /** Access logs to a dedicated bucket; undefined = off. */
+  readonly accessLogs?: { readonly expirationDays: number };
+  /** ALB 5xx and p99 latency alarms notify this topic. */
+  readonly alarmTopicArn: string;
+}
+
+export interface ServiceTarget {
+  /** Catalog service name. */
+  readonly name: string;
+  readonly port: number;
+  readonly healthPath: string;
+  readonly routes: readonly { readonly pathPatterns: readonly string[]; readonly priority: number }[];
+  /** The service's security group: the ALB may reach it on `port` only. */
+  readonly securityGroupId: string;
+}
+
+export interface ServiceTargetGroup {
+  readonly arn: string;
+  /** `targetgroup/...` suffix for CloudWatch dimensions and ALBRequestCountPerTarget. */
+  readonly arnSuffix: string;
+}
+
+const WAF_MANAGED_GROUPS = ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet'] as const;
+
+const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
+
+/**
+ * The public ALB: HTTPS (TLS 1.3 policy) with a JSON 404 default, HTTP that only redirects, WAF,
+ * invalid header dropping, optional access logs. Services attach with `addService`.
+ */
+export class LoadBalancer extends Construct {
+  readonly securityGroupId: string;
+  readonly arn: string;
+  readonly arnSuffix: string;
+  readonly dnsName: string;
+  readonly zoneId: string;
+  readonly webAclArn: string;
+  readonly accessLogBucketName?: string;
+  private readonly httpsListenerArn: string;
+  private readonly vpcId: string;
+  private readonly name: string;
+
+  constructor(scope: Construct, id: string, props: LoadBalancerProps) {
+    super(scope, id);
+    this.name = props.name;
+    this.vpcId = props.vpcId;
+    if (`${props.name}-alb`.length > 32) throw new Error(`LoadBalancer ${props.name}: name must be at most 28 characters`);
+
+    const group = new SecurityGroup(this, 'sg', {
+      name: `${props.name}-alb`,
+      description: 'Public ALB: HTTPS and HTTP (redirect only) from anywhere',
+      vpcId: props.vpcId,
+      tags: { Name: `${props.name}-alb` },
+    });
+    this.securityGroupId = group.id;
+    for (const port of [443, 80]) {
+      new VpcSecurityGroupIngressRule(this, `ingress-${port}`, {
+        securityGroupId: group.id,
+        cidrIpv4: '0.0.0.0/0',
+        ipProtocol: 'tcp',
+        fromPort: port,
+        toPort: port,
+        description: port === 443 ? 'HTTPS from the internet' : 'HTTP from the internet (redirected to HTTPS)',
+      });
+    }
+
+    const logs = props.accessLogs
+      ? new AccessLogBucket(this, 'access-logs', {
+          name: `${props.name}-alb-logs-${props.accountId}`,
+          accountId: props.accountId,
+          region: props.region,
+          prefix: 'alb',
+          expirationDays: props.accessLogs.expirationDays,
+        })
+      : undefined;
+    this.accessLogBucketName = logs?.bucketName;
+
+    const alb = new Lb(this, 'alb', {
+      name: `${props.name}-alb`,
+      loadBalancerType: 'application',
+      internal: false,
+      securityGroups: [group.id],
+      subnets: [...props.publicSubnetIds],
+      dropInvalidHeaderFields: true,
+      enableDeletionProtection: props.deletionProtection,
+      idleTimeout: props.idleTimeoutSeconds,
+      ...(logs
+        ? { accessLogs: { bucket: logs.bucketName, prefix: 'alb', enabled: true }, dependsOn: [logs.policy] }
+        : {}),
+    });
+    this.arn = alb.arn;
+    this.arnSuffix = alb.arnSuffix;
+    this.dnsName = alb.dnsName;
+    this.zoneId = alb.zoneId;
+
+    const https = new LbListener(this, 'https', {
+      loadBalancerArn: alb.arn,
+      port: 443,
+      protocol: 'HTTPS',
+      sslPolicy: TLS_POLICY,
+      certificateArn: props.certificateArn,
+      defaultAction: [
+        {
+          type: 'fixed-response',
+          fixedResponse: { statusCode: '404', contentType: 'application/json', messageBody: NOT_FOUND_BODY },
+        },
+      ],
+    });
+    this.httpsListenerArn = https.arn;
+    new LbListener(this, 'http', {
+      loadBalancerArn: alb.arn,
+      port: 80,
+      protocol: 'HTTP',
+      defaultAction: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
+    });
+
+    const acl = new Wafv2WebAcl(this, 'waf', {
+      name: `${props.name}-alb`,
+      description: 'AWS managed common + known-bad-inputs rules and a per-IP rate limit',
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility(`${props.name}-alb`),
+      rule: [
+        ...WAF_MANAGED_GROUPS.map((groupName, i) => ({
+          name: groupName,
+          priority: (i + 1) * 10,
+          overrideAction: { none: {} },
+          // `statement` is untyped in the provider bindings: Terraform (snake_case) shape.
+          statement: { managed_rule_group_statement: { name: groupName, vendor_name: 'AWS' } },
+          visibilityConfig: visibility(groupName),
+        })),
+        {
+          name: 'RateLimitPerIp',
+          priority: 100,
+          action: { block: {} },
+          statement: { rate_based_statement: { limit: props.wafRateLimitPer5Minutes, aggregate_key_type: 'IP' } },
+          visibilityConfig: visibility('RateLimitPerIp'),
+        },
+      ],
+    });
+    this.webAclArn = acl.arn;
+    new Wafv2WebAclAssociation(this, 'waf-association', { resourceArn: alb.arn, webAclArn: acl.arn });
+
+    const dimensions = { LoadBalancer: alb.arnSuffix };
+    metricAlarm(this, 'alarm-5xx', {
+      alarmName: `${props.name}-alb-5xx`,
+      description: 'ALB answered 5xx (its own or the targets\') more than 10 times a minute',
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'HTTPCode_ELB_5XX_Count',
+      dimensions,
+      statistic: 'Sum',
+      threshold: 10,
+      evaluationPeriods: 3,
+      alarmTopicArn: props.alarmTopicArn,
+    });
+    metricAlarm(this, 'alarm-target-5xx', {
+      alarmName: `${props.name}-alb-target-5xx`,
+      description: 'Targets answered 5xx more than 10 times a minute',
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'HTTPCode_Target_5XX_Count',
+      dimensions,
+      statistic: 'Sum',
+      threshold: 10,
+      evaluationPeriods: 3,
+      alarmTopicArn: props.alarmTopicArn,
+    });
+    metricAlarm(this, 'alarm-p99', {
+      alarmName: `${props.name}-alb-p99-latency`,
+      description: 'p99 target response time above 1 s',
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'TargetResponseTime',
+      dimensions,
+      percentile: 'p99',
+      threshold: 1,
+      alarmTopicArn: props.alarmTopicArn,
+    });
+  }
+
+  /** A target group for one service, the listener rules for its routes, and ALB → service egress. */
+  addService(target: ServiceTarget): ServiceTargetGroup {
+    const name = `${this.name}-${target.name}`;
+    if (name.length > 32) throw new Error(`LoadBalancer: target group name "${name}" exceeds 32 characters`);
+    const group = new LbTargetGroup(this, `tg-${target.name}`, {
+      name,
+      vpcId: this.vpcId,
+      targetType: 'ip',
+      port: target.port,
+      protocol: 'HTTP',
+      // ECS drains in-flight requests within the services' 25 s shutdown deadline.
+      deregistrationDelay: '30',
+      healthCheck: {
+        enabled: true,
+        path: target.healthPath,
+        protocol: 'HTTP',
+        matcher: '200',
+        interval: 15,
+        timeout: 5,
+        healthyThreshold: 2,
+        unhealthyThreshold: 3,
+      },
+    });
+    target.routes.forEach((route) => {
+      new LbListenerRule(this, `rule-${target.name}-${route.priority}`, {
+        listenerArn: this.httpsListenerArn,
+        priority: route.priority,
+        action: [{ type: 'forward', targetGroupArn: group.arn }],
+        condition: [{ pathPattern: { values: [...route.pathPatterns] } }],
+      });
+    });
+    new VpcSecurityGroupEgressRule(this, `egress-${target.name}`, {
+      securityGroupId: this.securityGroupId,
+      referencedSecurityGroupId: target.securityGroupId,
+      ipProtocol: 'tcp',
+      fromPort: target.port,
+      toPort: target.port,
+      description: `To the ${target.name} service`,
+    });
+    return { arn: group.arn, arnSuffix: group.arnSuffix };
+  }
+}

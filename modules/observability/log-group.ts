@@ -1,0 +1,45 @@
+import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import type { KmsKey } from '../security/kms-key';
+
+/** Values CloudWatch Logs accepts for `retention_in_days` (0 = never expire is deliberately absent). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export interface LogGroupProps {
+  readonly name: string;
+  readonly retentionDays: number;
+  readonly kmsKey: KmsKey;
+}
+
+/**
+ * A log group that always has a retention period and is encrypted with the CMK. Usable in
+ * `dependsOn` for services that write to it by name (RDS exports, ElastiCache log delivery).
+ */
+export class LogGroup extends Construct implements ITerraformDependable {
+  /** A reference to the created group, so users of the name depend on it. */
+  readonly name: string;
+  readonly arn: string;
+  readonly fqn: string;
+
+  constructor(scope: Construct, id: string, props: LogGroupProps) {
+    super(scope, id);
+    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(props.retentionDays)) {
+      throw new Error(
+        `LogGroup ${props.name}: retentionDays ${props.retentionDays} is not one CloudWatch Logs accepts ` +
+          `(${LOG_RETENTION_DAYS.join(', ')})`,
+      );
+    }
+    props.kmsKey.requireServicePrincipal(`logs.${props.kmsKey.region}.amazonaws.com`, `LogGroup ${props.name}`);
+    const group = new CloudwatchLogGroup(this, 'group', {
+      name: props.name,
+      retentionInDays: props.retentionDays,
+      kmsKeyId: props.kmsKey.arn,
+    });
+    this.name = group.name;
+    this.arn = group.arn;
+    this.fqn = group.fqn;
+  }
+}

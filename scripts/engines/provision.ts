@@ -1,0 +1,190 @@
+/**
+ * Creates a namespace's resources from the catalog on the local engines: one database per
+ * `needs.postgres`, every table (same keys, GSIs, projections and TTL as the infrastructure,
+ * on-demand) and every queue with its DLQ and redrive policy. Returns each service's
+ * environment per docs/service-environment.md. Idempotent: `npm run dev` re-runs it.
+ */
+import {
+  CreateTableCommand,
+  DescribeTimeToLiveCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+  type AttributeDefinition,
+  type KeySchemaElement,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { randomBytes } from 'node:crypto';
+import {
+  catalog as defaultCatalog,
+  dlqUrlEnvVar,
+  allTables,
+  queueUrlEnvVar,
+  tableEnvVar,
+  type Catalog,
+  type KeyAttribute,
+  type PlatformSecretName,
+  type QueueSpec,
+  type TableSpec,
+} from '../../services/catalog';
+import { dynamoClient, LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from './dynamodb';
+import type { Engines } from './index';
+import { sqsClient } from './sqs';
+
+/** Service name → its complete environment. */
+export type ServiceEnvs = Record<string, Record<string, string>>;
+
+// SQS queue names are at most 80 characters; `-dlq` and the logical name come on top.
+const NAMESPACE = /^[a-z][a-z0-9-]{0,39}$/;
+
+export const JWT_ISSUER_LOCAL = 'http://localhost:8080';
+export const JWT_AUDIENCE = 'platform-api';
+
+const keySchema = (partitionKey: KeyAttribute, sortKey?: KeyAttribute): KeySchemaElement[] => [
+  { AttributeName: partitionKey.name, KeyType: 'HASH' },
+  ...(sortKey ? [{ AttributeName: sortKey.name, KeyType: 'RANGE' as const }] : []),
+];
+
+const attributeDefinitions = (table: TableSpec): AttributeDefinition[] => {
+  const keys = [table.partitionKey, table.sortKey, ...(table.indexes ?? []).flatMap((i) => [i.partitionKey, i.sortKey])];
+  const byName = new Map<string, AttributeDefinition>();
+  for (const key of keys) if (key) byName.set(key.name, { AttributeName: key.name, AttributeType: key.type });
+  return [...byName.values()];
+};
+
+const createTable = async (endpoint: string, physicalName: string, table: TableSpec): Promise<void> => {
+  const client = dynamoClient(endpoint);
+  try {
+    await client
+      .send(
+        new CreateTableCommand({
+          TableName: physicalName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: attributeDefinitions(table),
+          KeySchema: keySchema(table.partitionKey, table.sortKey),
+          GlobalSecondaryIndexes: table.indexes?.length
+            ? table.indexes.map((index) => ({
+                IndexName: index.name,
+                KeySchema: keySchema(index.partitionKey, index.sortKey),
+                Projection: { ProjectionType: index.projection },
+              }))
+            : undefined,
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ResourceInUseException)) throw error; // already there: idempotent
+      });
+    await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: physicalName });
+    if (table.ttlAttribute) {
+      const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: physicalName }));
+      if (TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
+        await client.send(
+          new UpdateTimeToLiveCommand({
+            TableName: physicalName,
+            TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
+          }),
+        );
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+};
+
+/** Creates `<name>-dlq` then `<name>` redriving to it; returns both URLs. */
+const createQueue = async (endpoint: string, physicalName: string, queue: QueueSpec): Promise<{ url: string; dlqUrl: string }> => {
+  const client = sqsClient(endpoint);
+  try {
+    const { QueueUrl: dlqUrl } = await client.send(
+      new CreateQueueCommand({
+        QueueName: `${physicalName}-dlq`,
+        Attributes: { MessageRetentionPeriod: String(queue.dlqRetentionSeconds) },
+      }),
+    );
+    const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
+    const { QueueUrl: url } = await client.send(
+      new CreateQueueCommand({
+        QueueName: physicalName,
+        Attributes: {
+          VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+          ReceiveMessageWaitTimeSeconds: String(queue.receiveWaitSeconds),
+          MessageRetentionPeriod: String(queue.retentionSeconds),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: queue.maxReceiveCount }),
+        },
+      }),
+    );
+    if (!url || !dlqUrl) throw new Error(`SQS at ${endpoint} returned no URL for ${physicalName}`);
+    return { url, dlqUrl };
+  } finally {
+    client.destroy();
+  }
+};
+
+/**
+ * Provisions `namespace` and returns every service's environment. `overrides` are merged last
+ * into every service's env (tests pass NODE_ENV=test, LOG_LEVEL=silent).
+ */
+export const provisionNamespace = async (
+  engines: Engines,
+  namespace: string,
+  from: Catalog = defaultCatalog,
+  overrides: Readonly<Record<string, string>> = {},
+): Promise<ServiceEnvs> => {
+  if (!NAMESPACE.test(namespace)) {
+    throw new Error(`invalid namespace "${namespace}": lower-case letter first, then [a-z0-9-], at most 40 characters`);
+  }
+  const databases = new Map<string, string>();
+  const queues = new Map<string, { url: string; dlqUrl: string }>();
+  await Promise.all([
+    ...from.services.flatMap((s) => (s.needs.postgres ? [s.needs.postgres.database] : [])).map(async (database) => {
+      const name = `${namespace}_${database}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+      databases.set(database, await engines.postgres.createDatabase(name));
+    }),
+    ...allTables(from).map(({ table }) => createTable(engines.dynamodb.endpoint, `${namespace}-${table.name}`, table)),
+    ...from.queues.map(async (queue) => {
+      queues.set(queue.name, await createQueue(engines.sqs.endpoint, `${namespace}-${queue.name}`, queue));
+    }),
+  ]);
+
+  const queue = (name: string) => {
+    const urls = queues.get(name);
+    if (!urls) throw new Error(`catalog: a service uses queue "${name}", which the catalog's queues do not declare`);
+    return urls;
+  };
+
+  // One random value per platform secret and namespace: every service of the namespace shares it.
+  const secrets = Object.fromEntries(
+    from.secrets.map((s) => [s.name, randomBytes(32).toString('base64url')]),
+  ) as Record<PlatformSecretName, string>;
+
+  return Object.fromEntries(
+    from.services.map((service) => {
+      const { needs } = service;
+      const env: Record<string, string> = {
+        SERVICE_NAME: service.name,
+        PORT: String(service.containerPort),
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'info',
+        AWS_REGION: LOCAL_AWS_REGION,
+        AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
+        JWT_ISSUER: JWT_ISSUER_LOCAL,
+        JWT_AUDIENCE,
+        ...Object.fromEntries(service.secrets.map((ref) => [ref.env, secrets[ref.secret]])),
+        ...service.environment,
+      };
+      if (needs.postgres) env.DATABASE_URL = databases.get(needs.postgres.database)!;
+      if (needs.cache) env.REDIS_URL = engines.redis.url;
+      if (needs.tables?.length) {
+        env.DYNAMODB_ENDPOINT = engines.dynamodb.endpoint;
+        for (const table of needs.tables) env[tableEnvVar(table.name)] = `${namespace}-${table.name}`;
+      }
+      const queueNames = [...(needs.publishes ?? []), ...(needs.consumes ?? [])];
+      if (queueNames.length) env.SQS_ENDPOINT = engines.sqs.endpoint;
+      for (const name of queueNames) env[queueUrlEnvVar(name)] = queue(name).url;
+      for (const name of needs.consumes ?? []) env[dlqUrlEnvVar(name)] = queue(name).dlqUrl;
+      if (needs.email) env.NOTIFICATION_SENDER = 'log';
+      return [service.name, { ...env, ...overrides }];
+    }),
+  );
+};

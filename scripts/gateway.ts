@@ -1,0 +1,184 @@
+/**
+ * Local stand-in for the ALB: routes by the catalog's listener rules (path patterns with the
+ * ALB's `*` / `?` wildcards, case-sensitive, path only, lowest priority number first), answers
+ * unknown paths with the platform's JSON 404, and streams requests and responses through.
+ *
+ *   npx tsx scripts/gateway.ts [--port 8080]   # upstreams: 127.0.0.1:<containerPort>
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { catalog, type Catalog } from '../services/catalog';
+
+export interface RouteMatch {
+  readonly service: string;
+  readonly priority: number;
+  readonly pattern: string;
+}
+
+/** ALB path-pattern → anchored RegExp: `*` = 0 or more characters (any, `/` included), `?` = exactly 1. */
+export const pathPatternToRegExp = (pattern: string): RegExp =>
+  new RegExp(
+    `^${[...pattern].map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`,
+    's',
+  );
+
+const compileRules = (from: Catalog) =>
+  from.services
+    .flatMap((service) =>
+      service.routes.map((route) => ({
+        service: service.name,
+        priority: route.priority,
+        patterns: route.pathPatterns.map((pattern) => ({ pattern, regexp: pathPatternToRegExp(pattern) })),
+      })),
+    )
+    .sort((a, b) => a.priority - b.priority);
+
+const defaultRules = compileRules(catalog);
+
+/** The listener rule the ALB would pick for `path` (query string ignored), if any. */
+export const matchRoute = (path: string, from?: Catalog): RouteMatch | undefined => {
+  const pathOnly = path.split('?', 1)[0];
+  for (const rule of from ? compileRules(from) : defaultRules) {
+    const hit = rule.patterns.find((p) => p.regexp.test(pathOnly));
+    if (hit) return { service: rule.service, priority: rule.priority, pattern: hit.pattern };
+  }
+  return undefined;
+};
+
+// RFC 9110 §7.6.1: connection-specific fields are not forwarded.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+/** Above the services' 65 s keep-alive, like the ALB's 60 s idle timeout is below it. */
+const UPSTREAM_TIMEOUT_MS = 60_000;
+
+const forwardable = (headers: IncomingHttpHeaders): IncomingHttpHeaders => {
+  const listed = new Set((String(headers.connection ?? '')).toLowerCase().split(',').map((s) => s.trim()));
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name) && !listed.has(name)));
+};
+
+const sendError = (res: ServerResponse, status: number, code: string, message: string, requestId: string): void => {
+  if (res.headersSent) {
+    res.destroy(); // the status line is gone: the client sees a truncated response, as from the ALB
+    return;
+  }
+  const body = JSON.stringify({ error: { code, message }, requestId });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId });
+  res.end(body);
+};
+
+export interface GatewayOptions {
+  /** Service name → base URL (e.g. http://127.0.0.1:3001). */
+  upstreams: Readonly<Record<string, string>>;
+  port?: number;
+  host?: string;
+  catalog?: Catalog;
+  /** Called once per proxied request (dev stack logging). */
+  onRequest?: (entry: { method: string; path: string; service?: string; status: number; ms: number; requestId: string }) => void;
+}
+
+export interface Gateway {
+  readonly url: string;
+  readonly port: number;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+export const startGateway = async (options: GatewayOptions): Promise<Gateway> => {
+  const from = options.catalog ?? catalog;
+  const missing = from.services.map((s) => s.name).filter((name) => !options.upstreams[name]);
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const started = Date.now();
+    const incomingId = req.headers['x-request-id'];
+    const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    // Concatenation (not `new URL(url, base)`) keeps `//host/x` a path; dot segments are resolved
+    // before routing so `/users/../payments` cannot reach the user service as `/payments`.
+    const url = new URL(`http://gateway.local${req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`}`);
+    const route = matchRoute(url.pathname, options.catalog);
+    res.once('finish', () =>
+      options.onRequest?.({ method: req.method ?? '', path: url.pathname, service: route?.service, status: res.statusCode, ms: Date.now() - started, requestId }),
+    );
+
+    if (url.pathname === '/health/live') {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ status: 'ok' }));
+      return;
+    }
+    if (!route) {
+      sendError(res, 404, 'not_found', `No route for ${req.method} ${url.pathname}`, requestId);
+      return;
+    }
+    const base = options.upstreams[route.service];
+    if (!base) {
+      sendError(res, 503, 'service_unavailable', `Service "${route.service}" is not running`, requestId);
+      return;
+    }
+
+    const target = new URL(base);
+    const clientIp = req.socket.remoteAddress ?? '';
+    const priorFor = req.headers['x-forwarded-for'];
+    const upstream = httpRequest({
+      hostname: target.hostname,
+      port: target.port,
+      path: `${url.pathname}${url.search}`,
+      method: req.method,
+      headers: {
+        ...forwardable(req.headers),
+        'x-forwarded-for': priorFor ? `${priorFor}, ${clientIp}` : clientIp,
+        'x-forwarded-proto': 'http',
+        'x-forwarded-port': String(req.socket.localPort ?? ''),
+        'x-request-id': requestId,
+      },
+      timeout: UPSTREAM_TIMEOUT_MS,
+    });
+    upstream.once('response', (upstreamRes) => {
+      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, forwardable(upstreamRes.headers));
+      upstreamRes.pipe(res);
+      upstreamRes.once('error', () => res.destroy());
+    });
+    upstream.once('timeout', () => upstream.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' })));
+    upstream.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNREFUSED') sendError(res, 503, 'service_unavailable', `Service "${route.service}" is not reachable`, requestId);
+      else if (error.code === 'ETIMEDOUT') sendError(res, 504, 'gateway_timeout', `Service "${route.service}" did not answer in time`, requestId);
+      else sendError(res, 502, 'bad_gateway', `Service "${route.service}" failed to answer`, requestId);
+    });
+    // The client went away before the exchange finished: abandon the upstream request too.
+    res.once('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    req.pipe(upstream);
+  };
+
+  const server = createServer(handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  if (missing.length) process.emitWarning(`gateway: no upstream for ${missing.join(', ')} (their routes answer 503)`);
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    port,
+    server,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+};
+
+/** Upstreams when each service listens on its catalog container port on this machine. */
+export const localUpstreams = (from: Catalog = catalog): Record<string, string> =>
+  Object.fromEntries(from.services.map((s) => [s.name, `http://127.0.0.1:${s.containerPort}`]));
+
+if (require.main === module) {
+  const flag = process.argv.indexOf('--port');
+  const port = Number(flag >= 0 ? process.argv[flag + 1] : (process.env.GATEWAY_PORT ?? 8080));
+  void startGateway({ upstreams: localUpstreams(), port }).then((gateway) => {
+    console.log(`gateway listening on ${gateway.url}`);
+    const shutdown = () => void gateway.close().then(() => process.exit(0));
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+}

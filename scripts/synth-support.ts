@@ -1,0 +1,22 @@
+/** Shared by `npm run synth` and `npm run validate`: synthesize, and turn config errors into one line. */
+import { EnvironmentConfigError } from '../envs/schema';
+import { buildApp } from '../main';
+import { CatalogError } from '../services/catalog-validation';
+
+export function synthesize(outdir: string, validationMode: boolean): void {
+  buildApp({ outdir, validationMode }).synth();
+}
+
+/** Runs `main`; a configuration error prints its one message (no stack) and exits 1. */
+export async function run(main: () => void | Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    if (error instanceof EnvironmentConfigError || error instanceof CatalogError) {
+      console.error(`configuration error: ${error.message}`);
+    } else {
+      console.error(error);
+    }
+    process.exit(1);
+  }
+}

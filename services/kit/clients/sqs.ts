@@ -1,0 +1,27 @@
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { HealthCheck } from '../health';
+import { awsClientConfig, type AwsClientTuning } from './aws';
+
+export interface SqsConfig {
+  AWS_REGION: string;
+  SQS_ENDPOINT?: string;
+}
+
+export interface SqsOptions extends AwsClientTuning {
+  /** Consumers long-polling with WaitTimeSeconds=N: the request timeout becomes N + 5 s. */
+  longPollSeconds?: number;
+}
+
+export const createSqs = (cfg: SqsConfig, { longPollSeconds, ...tuning }: SqsOptions = {}): SQSClient =>
+  new SQSClient(
+    awsClientConfig(cfg.AWS_REGION, cfg.SQS_ENDPOINT, {
+      ...tuning,
+      requestTimeoutMs: longPollSeconds === undefined ? tuning.requestTimeoutMs : (longPollSeconds + 5) * 1000,
+    }),
+  );
+
+/** Readiness: the queue answers (needs sqs:GetQueueAttributes on it). */
+export const sqsHealthCheck = (sqs: SQSClient, queueUrl: string, name = 'sqs'): HealthCheck => ({
+  name,
+  check: () => sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })),
+});

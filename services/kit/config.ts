@@ -1,0 +1,120 @@
+/**
+ * Configuration from environment variables (docs/service-environment.md), validated with zod.
+ * `loadConfig` fails fast with ONE error that lists every missing or invalid variable.
+ */
+import { z } from 'zod';
+import { queueUrlEnvVar, tableEnvVar, type ServiceSpec } from '../catalog';
+
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(`Invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${issues.map((i) => `  - ${i.variable}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const baseShape = {
+  SERVICE_NAME: z.string().min(1),
+  PORT: port,
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AWS_REGION: z.string().min(1),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  JWT_ISSUER: z.string().min(1),
+  JWT_AUDIENCE: z.string().min(1),
+};
+
+/** `DATABASE_URL` (local) takes precedence; otherwise every `DATABASE_*` part is required. */
+export const postgresShape = {
+  DATABASE_URL: z.url().optional(),
+  DATABASE_HOST: z.string().min(1).optional(),
+  DATABASE_PORT: port.default(5432),
+  DATABASE_NAME: z.string().min(1).optional(),
+  DATABASE_USER: z.string().min(1).optional(),
+  DATABASE_PASSWORD: z.string().min(1).optional(),
+  /** `require` encrypts (Aurora's CA is not in Node's bundle); `verify-full` also verifies (set NODE_EXTRA_CA_CERTS). */
+  DATABASE_SSL: z.enum(['disable', 'require', 'verify-full']).optional(),
+};
+
+export const redisShape = {
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+  REDIS_IAM_USER: z.string().min(1).optional(),
+  REDIS_CACHE_ID: z.string().min(1).optional(),
+};
+
+export const dynamoShape = { DYNAMODB_ENDPOINT: z.url().optional() };
+export const sqsShape = { SQS_ENDPOINT: z.url().optional() };
+
+/** Shape requiring `TABLE_<NAME>` for each logical table. */
+export const tablesShape = (logicalNames: readonly string[]): Record<string, z.ZodString> =>
+  Object.fromEntries(logicalNames.map((n) => [tableEnvVar(n), z.string().min(1)]));
+
+/** Shape requiring `QUEUE_<NAME>_URL` for each logical queue. */
+export const queuesShape = (logicalNames: readonly string[]): Record<string, z.ZodURL> =>
+  Object.fromEntries(logicalNames.map((n) => [queueUrlEnvVar(n), z.url()]));
+
+/** Everything a catalog entry implies (the same derivation the infrastructure uses). */
+export const shapeForService = (spec: ServiceSpec): z.ZodRawShape => {
+  const { needs } = spec;
+  const queues = [...(needs.publishes ?? []), ...(needs.consumes ?? [])];
+  return {
+    ...baseShape,
+    ...(needs.postgres ? postgresShape : {}),
+    ...(needs.cache ? redisShape : {}),
+    ...(needs.tables?.length ? { ...dynamoShape, ...tablesShape(needs.tables.map((t) => t.name)) } : {}),
+    ...(queues.length ? { ...sqsShape, ...queuesShape([...new Set(queues)]) } : {}),
+  };
+};
+
+/** Cross-field rules, applied whenever the corresponding shape is part of the config. */
+const crossFieldIssues = (shape: z.ZodRawShape, cfg: Record<string, unknown>): ConfigIssue[] => {
+  const issues: ConfigIssue[] = [];
+  if ('DATABASE_URL' in shape && !cfg.DATABASE_URL) {
+    for (const v of ['DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_USER', 'DATABASE_PASSWORD']) {
+      if (!cfg[v]) issues.push({ variable: v, message: 'required (or set DATABASE_URL)' });
+    }
+  }
+  if ('REDIS_IAM_USER' in shape && cfg.REDIS_IAM_USER && !cfg.REDIS_CACHE_ID) {
+    issues.push({ variable: 'REDIS_CACHE_ID', message: 'required when REDIS_IAM_USER is set' });
+  }
+  return issues;
+};
+
+/** Empty strings count as unset (task definitions and shells produce them). */
+const withoutEmpty = (env: NodeJS.ProcessEnv): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
+
+export const loadConfig = <S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv): z.infer<z.ZodObject<S>> => {
+  const input = withoutEmpty(env);
+  const result = z.object(shape).safeParse(input);
+  const issues: ConfigIssue[] = result.success
+    ? []
+    : result.error.issues.map((i) => {
+        const variable = String(i.path[0] ?? '(root)');
+        return { variable, message: input[variable] === undefined ? 'required' : i.message };
+      });
+  // Cross-field rules see whatever parsed (or the raw input when parsing failed).
+  issues.push(...crossFieldIssues(shape, result.success ? (result.data as Record<string, unknown>) : input));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return result.data as z.infer<z.ZodObject<S>>;
+};
+
+const lookup = (source: Readonly<Record<string, unknown>>, variable: string): string => {
+  const value = source[variable];
+  if (typeof value !== 'string' || value === '') throw new ConfigError([{ variable, message: 'required' }]);
+  return value;
+};
+
+/** Physical table name for a logical catalog table, from env or a loaded config. */
+export const tableName = (source: Readonly<Record<string, unknown>>, logical: string): string =>
+  lookup(source, tableEnvVar(logical));
+
+/** Queue URL for a logical catalog queue, from env or a loaded config. */
+export const queueUrl = (source: Readonly<Record<string, unknown>>, logical: string): string =>
+  lookup(source, queueUrlEnvVar(logical));

@@ -1,0 +1,21 @@
+/** Opaque cursors: base64url(JSON). Clients must not build them; a bad one is a 400. */
+import type { ZodType } from 'zod';
+import { badRequest } from './errors';
+
+const MAX_CURSOR_LENGTH = 1024;
+
+export const encodeCursor = (value: unknown): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+
+export const decodeCursor = <T>(cursor: string, schema: ZodType<T>): T => {
+  const invalid = () => badRequest('Invalid cursor', undefined, 'invalid_cursor');
+  if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw invalid();
+  return parsed.data;
+};

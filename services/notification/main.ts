@@ -1,0 +1,4 @@
+import { runMain } from '../kit/service';
+import { notificationService } from './service';
+
+runMain(notificationService);

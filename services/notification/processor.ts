@@ -1,0 +1,81 @@
+import type { Message } from '@aws-sdk/client-sqs';
+import { ZodError } from 'zod';
+import { parseEvent, type EventEnvelope } from '../kit/events';
+import type { Logger } from '../kit/logger';
+import { PoisonMessageError } from './consumer';
+import { notificationFor, sortKeyOf, type Notification, type Recipient } from './notification';
+import type { Sender } from './senders';
+import type { NotificationStore } from './store';
+
+/** The kit's parser, with its failures classified: retrying an invalid body can never help. */
+const parsePoisonAware = (body: string | undefined): EventEnvelope => {
+  try {
+    return parseEvent(body ?? '');
+  } catch (err) {
+    if (err instanceof ZodError) {
+      const issues = err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      throw new PoisonMessageError(`not a known event envelope: ${issues}`);
+    }
+    throw new PoisonMessageError('body is not valid JSON');
+  }
+};
+
+/** Retryable: another worker is delivering this notification right now (or crashed doing so). */
+export class DeliveryInProgressError extends Error {
+  constructor(notificationId: string) {
+    super(`delivery of ${notificationId} is in progress elsewhere`);
+    this.name = 'DeliveryInProgressError';
+  }
+}
+
+/**
+ * Longer than a send can take (SES client: bounded timeouts and attempts); a crashed worker's
+ * lease lapses after it, before its message comes back from the queue (visibility 30 s).
+ */
+export const DEFAULT_DELIVERY_LEASE_MS = 20_000;
+
+/**
+ * One event → exactly one notification record, then delivery.
+ *
+ * The record and the processed marker commit together; a redelivered event finds the marker and
+ * only retries delivery when the first attempt did not finish (crash, sender failure). A delivery
+ * lease on the record keeps concurrent duplicates from sending twice.
+ */
+export const createEventProcessor = (deps: {
+  store: NotificationStore;
+  sender: Sender;
+  logger: Logger;
+  deliveryLeaseMs?: number;
+}) => {
+  const { store, sender, logger, deliveryLeaseMs = DEFAULT_DELIVERY_LEASE_MS } = deps;
+
+  const deliver = async (n: Notification, contact: Recipient | undefined): Promise<void> => {
+    const recipient = contact ?? (await store.contactOf(n.userId));
+    try {
+      await sender.send(n, recipient);
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      await store.markDelivery(n, { sent: false, error });
+      // Rethrown so the message comes back later and delivery is retried (the record stays single).
+      throw err;
+    }
+    await store.markDelivery(n, { sent: true });
+  };
+
+  return async (message: Message): Promise<void> => {
+    const event = parsePoisonAware(message.Body);
+    const draft = notificationFor(event, sender.channel);
+    const contact = event.type === 'user.registered' ? { email: event.data.email, name: event.data.name } : undefined;
+    const outcome = await store.recordOnce(draft, Date.now() + deliveryLeaseMs, contact);
+    if (outcome === 'created') return deliver(draft, contact);
+
+    const existing = await store.get(draft.userId, sortKeyOf(draft));
+    if (!existing || existing.status === 'sent') {
+      logger.debug({ eventId: event.id, messageId: message.MessageId }, 'duplicate event ignored');
+      return;
+    }
+    if (!(await store.claimDelivery(existing, Date.now() + deliveryLeaseMs))) throw new DeliveryInProgressError(existing.id);
+    logger.info({ eventId: event.id, notificationId: existing.id }, 'duplicate event, retrying unfinished delivery');
+    return deliver(existing, contact);
+  };
+};

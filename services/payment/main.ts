@@ -1,0 +1,4 @@
+import { runMain } from '../kit/service';
+import { paymentService } from './service';
+
+runMain(paymentService);

@@ -1,0 +1,63 @@
+import { createApp } from '../kit/app';
+import { createDynamo, dynamoHealthCheck } from '../kit/clients/dynamo';
+import { createSqs } from '../kit/clients/sqs';
+import { createOutboxRelay } from '../kit/outbox-relay';
+import type { ServiceDefinition } from '../kit/service';
+import { loadPaymentConfig, type PaymentConfig } from './config';
+import { createPaymentCommand } from './create-payment';
+import { IdempotencyStore } from './idempotency';
+import { DynamoOutbox } from './outbox';
+import { PaymentRepository } from './payments';
+import { registerPaymentRoutes } from './routes';
+
+export const paymentService: ServiceDefinition<PaymentConfig> = {
+  name: 'payment',
+  loadConfig: loadPaymentConfig,
+  async build({ config, logger, isShuttingDown }) {
+    const dynamo = createDynamo(config);
+    const sqs = createSqs(config);
+    const payments = new PaymentRepository(dynamo.doc, config.tables.payments);
+    const idempotency = new IdempotencyStore(dynamo.doc, config.tables.idempotencyKeys, config.idempotency);
+    const outbox = new DynamoOutbox(dynamo.doc, config.tables.outbox, { leaseMs: config.outbox.leaseMs });
+    const relay = createOutboxRelay({
+      name: 'payment-outbox-relay',
+      logger,
+      sqs,
+      queueUrl: config.eventsQueueUrl,
+      source: outbox,
+      pollIntervalMs: config.outbox.pollIntervalMs,
+      batchSize: config.outbox.batchSize,
+      maxBackoffMs: config.outbox.maxBackoffMs,
+    });
+
+    // Readiness covers DynamoDB only. SQS is deliberately left out: events wait in the outbox
+    // while SQS is unavailable, so payments keep succeeding; failing readiness on SQS would
+    // take every task out of the load balancer for an outage the outbox already absorbs.
+    const checks = [config.tables.payments, config.tables.idempotencyKeys, config.tables.outbox].map((table) =>
+      dynamoHealthCheck(dynamo.client, table),
+    );
+    const app = createApp({ serviceName: config.SERVICE_NAME, logger, checks, isShuttingDown });
+    registerPaymentRoutes(app, {
+      auth: config.jwt,
+      payments,
+      createPayment: createPaymentCommand({
+        doc: dynamo.doc,
+        payments,
+        outbox,
+        idempotency,
+        source: config.SERVICE_NAME,
+        onCommitted: () => relay.kick(),
+      }),
+    });
+
+    return {
+      app,
+      checks,
+      workers: [relay],
+      async close() {
+        dynamo.client.destroy();
+        sqs.destroy();
+      },
+    };
+  },
+};

@@ -1,0 +1,66 @@
+import type { Logger } from '../kit/logger';
+import { publicUserSchema, type PublicUser } from './schemas';
+
+/** The Redis commands the cache uses (ioredis signatures). */
+export interface CacheRedis {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, mode: 'EX', seconds: number): Promise<unknown>;
+  del(key: string): Promise<number>;
+}
+
+export interface UserCacheOptions {
+  logger: Logger;
+  ttlSeconds?: number;
+  /** After a Redis failure, reads skip Redis for this long (circuit breaker). */
+  cooldownMs?: number;
+}
+
+const key = (id: string): string => `user:v1:${id}`;
+
+/**
+ * Cache-aside for public user views. Redis is only a cache: every failure degrades to "miss"
+ * and the caller reads PostgreSQL. After a failure the breaker opens for `cooldownMs`, so while
+ * Redis is down reads go straight to PostgreSQL instead of paying the client timeout each time.
+ * Invalidation ignores the breaker (a skipped delete could leave a stale entry for a whole TTL);
+ * writes are rare, and the client fails fast anyway.
+ */
+export function createUserCache(redis: CacheRedis, { logger, ttlSeconds = 300, cooldownMs = 5000 }: UserCacheOptions) {
+  let openUntil = 0;
+
+  const attempt = async <T>(op: string, work: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (Date.now() >= openUntil) logger.warn({ err, op }, 'redis unavailable; bypassing the user cache');
+      openUntil = Date.now() + cooldownMs;
+      return undefined;
+    }
+  };
+  const breakerOpen = (): boolean => Date.now() < openUntil;
+
+  return {
+    async get(id: string): Promise<PublicUser | undefined> {
+      if (breakerOpen()) return undefined;
+      const raw = await attempt('get', () => redis.get(key(id)));
+      if (!raw) return undefined;
+      // An entry written by another version (or corrupted) is a miss, not an error.
+      try {
+        const parsed = publicUserSchema.safeParse(JSON.parse(raw));
+        return parsed.success ? parsed.data : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+
+    async set(user: PublicUser): Promise<void> {
+      if (breakerOpen()) return;
+      await attempt('set', () => redis.set(key(user.id), JSON.stringify(user), 'EX', ttlSeconds));
+    },
+
+    async invalidate(id: string): Promise<void> {
+      await attempt('del', () => redis.del(key(id)));
+    },
+  };
+}
+
+export type UserCache = ReturnType<typeof createUserCache>;

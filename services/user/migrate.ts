@@ -1,0 +1,3 @@
+import { runMigrateCommand } from './migrate-command';
+
+runMigrateCommand();

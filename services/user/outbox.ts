@@ -1,0 +1,63 @@
+import { and, inArray, isNull, lte, sql } from 'drizzle-orm';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type { OutboxSource } from '../kit/outbox-relay';
+import { outbox } from './db/schema';
+
+export interface PgOutboxOptions {
+  /**
+   * How long a claimed row stays invisible to other relays while it is being sent. It must
+   * exceed one send (with the relay's retries); if a task dies mid-send, the row is claimed again
+   * once the lease runs out (at-least-once, the consumer de-duplicates by event id).
+   */
+  leaseSeconds?: number;
+  /** Cap of the exponential backoff after a failed send. */
+  maxBackoffSeconds?: number;
+}
+
+/**
+ * OutboxSource over the `outbox` table. A claim is a short transaction that picks pending rows
+ * with `FOR UPDATE SKIP LOCKED` (concurrent relays never pick the same row) and pushes their
+ * `next_attempt_at` out by the lease, so a row has one owner at a time across tasks.
+ */
+export function createPgOutboxSource(db: NodePgDatabase, options: PgOutboxOptions = {}): OutboxSource {
+  const leaseSeconds = options.leaseSeconds ?? 60;
+  const maxBackoffSeconds = options.maxBackoffSeconds ?? 30;
+  return {
+    async claim(limit) {
+      const due = db
+        .select({ id: outbox.id })
+        .from(outbox)
+        .where(and(isNull(outbox.sentAt), lte(outbox.nextAttemptAt, sql`now()`)))
+        .orderBy(outbox.nextAttemptAt)
+        .limit(limit)
+        .for('update', { skipLocked: true });
+      const rows = await db
+        .update(outbox)
+        .set({
+          attempts: sql`${outbox.attempts} + 1`,
+          nextAttemptAt: sql`now() + make_interval(secs => ${leaseSeconds})`,
+        })
+        .where(inArray(outbox.id, due))
+        .returning({ id: outbox.id, payload: outbox.payload });
+      return rows.map((row) => ({ id: row.id, body: JSON.stringify(row.payload) }));
+    },
+
+    async markSent(ids) {
+      if (ids.length === 0) return;
+      await db
+        .update(outbox)
+        .set({ sentAt: sql`now()`, lastError: null })
+        .where(inArray(outbox.id, [...ids]));
+    },
+
+    async markFailed(ids, error) {
+      if (ids.length === 0) return;
+      // Exponential backoff on the row's own attempt count, with jitter, capped.
+      const backoff = sql`least(${maxBackoffSeconds}, power(2, least(${outbox.attempts}, 16))) * (0.5 + random() / 2)`;
+      await db
+        .update(outbox)
+        .set({ lastError: String(error).slice(0, 1000), nextAttemptAt: sql`now() + make_interval(secs => ${backoff})` })
+        .where(inArray(outbox.id, [...ids]));
+    },
+  };
+}

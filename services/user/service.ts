@@ -1,0 +1,67 @@
+import { drizzle } from 'drizzle-orm/node-postgres';
+import type { Redis } from 'ioredis';
+import { createApp } from '../kit/app';
+import { createPgPool, pgHealthCheck } from '../kit/clients/pg';
+import { createRedis } from '../kit/clients/redis';
+import { createSqs } from '../kit/clients/sqs';
+import type { HealthCheck } from '../kit/health';
+import { createOutboxRelay } from '../kit/outbox-relay';
+import type { ServiceDefinition } from '../kit/service';
+import { createUserCache } from './cache';
+import { loadUserConfig, type UserConfig } from './config';
+import { migrateDatabase } from './db/migrate';
+import { createPgOutboxSource } from './outbox';
+import { createUserRepository } from './repository';
+import { registerUserRoutes } from './routes';
+
+const ACCESS_TOKEN_TTL_SECONDS = 900;
+
+export const userService: ServiceDefinition<UserConfig> = {
+  name: 'user',
+  loadConfig: loadUserConfig,
+
+  async build({ config, logger, isShuttingDown }) {
+    const pool = createPgPool(config, { logger });
+    let redis: Redis | undefined;
+    const closeClients = async (): Promise<void> => {
+      redis?.disconnect();
+      await pool.end();
+    };
+    try {
+      redis = await createRedis(config, { logger });
+      // Every task migrates at start-up; the advisory lock makes concurrent starts take turns.
+      await migrateDatabase(pool, { logger });
+
+      const db = drizzle(pool);
+      const relay = createOutboxRelay({
+        name: 'user-outbox',
+        logger,
+        sqs: createSqs(config),
+        queueUrl: config.eventsQueueUrl,
+        source: createPgOutboxSource(db),
+        pollIntervalMs: 1000,
+        batchSize: 10,
+      });
+
+      // Readiness depends on PostgreSQL only. Redis is a cache: when it is down the service keeps
+      // answering from PostgreSQL, so a Redis outage must not pull every task out of the ALB.
+      const checks: HealthCheck[] = [pgHealthCheck(pool)];
+      const app = createApp({ serviceName: 'user', logger, checks, isShuttingDown });
+      await registerUserRoutes(app, {
+        repo: createUserRepository(db),
+        cache: createUserCache(redis, { logger }),
+        jwt: {
+          secret: config.JWT_SECRET,
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+          expiresInSeconds: ACCESS_TOKEN_TTL_SECONDS,
+        },
+        onOutboxWrite: () => relay.kick(),
+      });
+      return { app, checks, workers: [relay], close: closeClients };
+    } catch (err) {
+      await closeClients();
+      throw err;
+    }
+  },
+};

@@ -152,6 +152,10 @@ describe('poison messages', () => {
     const items = await sentCount(r, 9);
     expect(items.map((n) => n.eventId).sort()).toEqual(events.map((e) => e.id).sort());
     await waitFor('the bad message in the DLQ', async () => (await queueDepth(r.sqs, r.dlqUrl)).visible === 1);
+    await waitFor('the queue empty', async () => {
+      const d = await queueDepth(r.sqs, r.config.eventsQueueUrl);
+      return d.visible + d.inFlight === 0;
+    });
     // Each good message was deleted after its first delivery: none came back as a duplicate.
     expect(r.logs.filter((l) => l.msg === 'duplicate event ignored')).toHaveLength(0);
     expect(r.logs.filter((l) => l.msg === 'message failed; will be retried')).toHaveLength(0);

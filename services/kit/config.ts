@@ -4,6 +4,9 @@
  */
 import { z } from 'zod';
 import { queueUrlEnvVar, tableEnvVar, type ServiceSpec } from '../catalog';
+import type { DynamoConfig } from './clients/dynamo';
+import type { SqsConfig } from './clients/sqs';
+import type { BaseConfig } from './service';
 
 export interface ConfigIssue {
   variable: string;
@@ -25,6 +28,10 @@ export const baseShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AWS_REGION: z.string().min(1),
+  // Local engines only; in ECS the task role supplies credentials (see clients/aws.ts).
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
   JWT_ISSUER: z.string().min(1),
   JWT_AUDIENCE: z.string().min(1),
@@ -118,3 +125,24 @@ export const tableName = (source: Readonly<Record<string, unknown>>, logical: st
 /** Queue URL for a logical catalog queue, from env or a loaded config. */
 export const queueUrl = (source: Readonly<Record<string, unknown>>, logical: string): string =>
   lookup(source, queueUrlEnvVar(logical));
+
+/** What every catalog service reads the same way, mapped from a config loaded with `shapeForService`. */
+export interface CommonSettings extends BaseConfig, DynamoConfig, SqsConfig {
+  readonly jwt: { readonly secret: string; readonly issuer: string; readonly audience: string };
+}
+
+export const commonSettings = (raw: Readonly<Record<string, unknown>>): CommonSettings => {
+  const optional = (name: string): string | undefined => (raw[name] === undefined ? undefined : String(raw[name]));
+  return {
+    SERVICE_NAME: lookup(raw, 'SERVICE_NAME'),
+    PORT: Number(raw.PORT),
+    LOG_LEVEL: baseShape.LOG_LEVEL.parse(raw.LOG_LEVEL),
+    AWS_REGION: lookup(raw, 'AWS_REGION'),
+    DYNAMODB_ENDPOINT: optional('DYNAMODB_ENDPOINT'),
+    SQS_ENDPOINT: optional('SQS_ENDPOINT'),
+    AWS_ACCESS_KEY_ID: optional('AWS_ACCESS_KEY_ID'),
+    AWS_SECRET_ACCESS_KEY: optional('AWS_SECRET_ACCESS_KEY'),
+    AWS_SESSION_TOKEN: optional('AWS_SESSION_TOKEN'),
+    jwt: { secret: lookup(raw, 'JWT_SECRET'), issuer: lookup(raw, 'JWT_ISSUER'), audience: lookup(raw, 'JWT_AUDIENCE') },
+  };
+};

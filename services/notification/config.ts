@@ -1,10 +1,6 @@
 import { z } from 'zod';
 import { findQueue, findService } from '../catalog';
-import { ConfigError, loadConfig, queueUrl, shapeForService, tableName } from '../kit/config';
-import type { LogLevel } from '../kit/logger';
-import type { DynamoConfig } from '../kit/clients/dynamo';
-import type { SqsConfig } from '../kit/clients/sqs';
-import type { BaseConfig } from '../kit/service';
+import { commonSettings, ConfigError, loadConfig, queueUrl, shapeForService, tableName, type CommonSettings } from '../kit/config';
 
 const spec = findService('notification');
 const events = findQueue('events');
@@ -27,8 +23,7 @@ const notificationShape = {
 
 export type SenderConfig = { readonly kind: 'log' } | { readonly kind: 'ses'; readonly fromAddress: string };
 
-export interface NotificationConfig extends BaseConfig, DynamoConfig, SqsConfig {
-  readonly jwt: { readonly secret: string; readonly issuer: string; readonly audience: string };
+export interface NotificationConfig extends CommonSettings {
   readonly tables: { readonly notifications: string; readonly processedEvents: string };
   readonly eventsQueueUrl: string;
   readonly sender: SenderConfig;
@@ -49,16 +44,8 @@ export const loadNotificationConfig = (env: NodeJS.ProcessEnv): NotificationConf
   if (own.NOTIFICATION_SENDER === 'ses' && !own.SES_FROM_ADDRESS) {
     throw new ConfigError([{ variable: 'SES_FROM_ADDRESS', message: 'required when NOTIFICATION_SENDER=ses' }]);
   }
-  const str = (name: string): string => String(raw[name]);
-  const optional = (name: string): string | undefined => (raw[name] === undefined ? undefined : String(raw[name]));
   return {
-    SERVICE_NAME: str('SERVICE_NAME'),
-    PORT: Number(raw.PORT),
-    LOG_LEVEL: raw.LOG_LEVEL as LogLevel,
-    AWS_REGION: str('AWS_REGION'),
-    DYNAMODB_ENDPOINT: optional('DYNAMODB_ENDPOINT'),
-    SQS_ENDPOINT: optional('SQS_ENDPOINT'),
-    jwt: { secret: str('JWT_SECRET'), issuer: str('JWT_ISSUER'), audience: str('JWT_AUDIENCE') },
+    ...commonSettings(raw),
     tables: {
       notifications: tableName(raw, 'notifications'),
       processedEvents: tableName(raw, 'processed-events'),

@@ -1,10 +1,6 @@
 import { z } from 'zod';
 import { findService } from '../catalog';
-import { loadConfig, queueUrl, shapeForService, tableName } from '../kit/config';
-import type { DynamoConfig } from '../kit/clients/dynamo';
-import type { SqsConfig } from '../kit/clients/sqs';
-import type { LogLevel } from '../kit/logger';
-import type { BaseConfig } from '../kit/service';
+import { commonSettings, loadConfig, queueUrl, shapeForService, tableName, type CommonSettings } from '../kit/config';
 
 const spec = findService('payment');
 
@@ -22,8 +18,7 @@ const tuningShape = {
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
 };
 
-export interface PaymentConfig extends BaseConfig, DynamoConfig, SqsConfig {
-  readonly jwt: { readonly secret: string; readonly issuer: string; readonly audience: string };
+export interface PaymentConfig extends CommonSettings {
   readonly tables: { readonly payments: string; readonly idempotencyKeys: string; readonly outbox: string };
   readonly eventsQueueUrl: string;
   readonly idempotency: { readonly lockMs: number; readonly ttlSeconds: number };
@@ -38,16 +33,8 @@ export interface PaymentConfig extends BaseConfig, DynamoConfig, SqsConfig {
 export const loadPaymentConfig = (env: NodeJS.ProcessEnv): PaymentConfig => {
   const raw = loadConfig({ ...shapeForService(spec), ...tuningShape }, env) as Record<string, unknown>;
   const tuning = raw as z.infer<z.ZodObject<typeof tuningShape>>;
-  const str = (name: string): string => String(raw[name]);
-  const optional = (name: string): string | undefined => (raw[name] === undefined ? undefined : String(raw[name]));
   return {
-    SERVICE_NAME: str('SERVICE_NAME'),
-    PORT: Number(raw.PORT),
-    LOG_LEVEL: str('LOG_LEVEL') as LogLevel,
-    AWS_REGION: str('AWS_REGION'),
-    DYNAMODB_ENDPOINT: optional('DYNAMODB_ENDPOINT'),
-    SQS_ENDPOINT: optional('SQS_ENDPOINT'),
-    jwt: { secret: str('JWT_SECRET'), issuer: str('JWT_ISSUER'), audience: str('JWT_AUDIENCE') },
+    ...commonSettings(raw),
     tables: {
       payments: tableName(raw, 'payments'),
       idempotencyKeys: tableName(raw, 'idempotency-keys'),

@@ -9,14 +9,15 @@ import { createDynamo } from '../../../services/kit/clients/dynamo';
 import { createPgPool } from '../../../services/kit/clients/pg';
 import { createSqs } from '../../../services/kit/clients/sqs';
 
+/** Region plus dummy static credentials, so the SDK never consults the machine's credential chain. */
+const local = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+
 describe('clients fail fast against a hung endpoint', () => {
   let server: Server;
   let port: number;
   const sockets = new Set<Socket>();
 
   beforeAll(async () => {
-    process.env.AWS_ACCESS_KEY_ID ??= 'local';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
     server = createServer((s) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
@@ -51,7 +52,7 @@ describe('clients fail fast against a hung endpoint', () => {
   });
 
   it('DynamoDB: the request timeout bounds a call (endpoint honoured)', async () => {
-    const { client } = createDynamo({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}` }, { requestTimeoutMs: 300, maxAttempts: 1 });
+    const { client } = createDynamo({ ...local, DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}` }, { requestTimeoutMs: 300, maxAttempts: 1 });
     try {
       const { err, ms } = await timed(client.send(new ListTablesCommand({})));
       expect(err).toBeInstanceOf(Error);
@@ -62,7 +63,7 @@ describe('clients fail fast against a hung endpoint', () => {
   });
 
   it('SQS: the request timeout bounds a call; long-poll clients get wait + 5 s', async () => {
-    const sqs = createSqs({ AWS_REGION: 'us-east-1', SQS_ENDPOINT: `http://127.0.0.1:${port}` }, { requestTimeoutMs: 300, maxAttempts: 1 });
+    const sqs = createSqs({ ...local, SQS_ENDPOINT: `http://127.0.0.1:${port}` }, { requestTimeoutMs: 300, maxAttempts: 1 });
     try {
       const { err, ms } = await timed(sqs.send(new ListQueuesCommand({})));
       expect(err).toBeInstanceOf(Error);
@@ -70,7 +71,7 @@ describe('clients fail fast against a hung endpoint', () => {
     } finally {
       sqs.destroy();
     }
-    const consumer = createSqs({ AWS_REGION: 'us-east-1' }, { longPollSeconds: 20 });
+    const consumer = createSqs(local, { longPollSeconds: 20 });
     const handler = consumer.config.requestHandler as unknown as { configProvider: Promise<{ requestTimeout: number }> };
     expect((await handler.configProvider).requestTimeout).toBe(25_000);
     consumer.destroy();

@@ -69,11 +69,9 @@ describe('outbox relay → SQS (fauxqs)', () => {
     waitFor(`${ids.length} messages`, async () => (await drainQueue(), ids.every((id) => received.has(id))), timeoutMs);
 
   beforeAll(async () => {
-    process.env.AWS_ACCESS_KEY_ID ??= LOCAL_AWS_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_AWS_CREDENTIALS.secretAccessKey;
     engine = await startSqs();
     // One attempt per send: the relay's own backoff is what is under test.
-    sqs = createSqs({ AWS_REGION: LOCAL_AWS_REGION, SQS_ENDPOINT: engine.endpoint }, { maxAttempts: 1 });
+    sqs = createSqs({ AWS_REGION: LOCAL_AWS_REGION, AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey, SQS_ENDPOINT: engine.endpoint }, { maxAttempts: 1 });
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `kit-outbox-${process.pid}` }))).QueueUrl!;
   }, 30_000);
   afterEach(async () => {

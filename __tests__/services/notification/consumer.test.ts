@@ -15,7 +15,7 @@ import { createEventProcessor } from '../../../services/notification/processor';
 import type { Sender } from '../../../services/notification/senders';
 import { createNotificationStore } from '../../../services/notification/store';
 import { provisionTestNamespace } from '../../support/namespace';
-import { allNotifications, paid, publish, publishBatch, queueDepth, registered, useLocalCredentials, waitFor } from './helpers';
+import { allNotifications, paid, publish, publishBatch, queueDepth, registered, waitFor } from './helpers';
 
 const VISIBILITY_SECONDS = 2;
 const MAX_RECEIVES = catalog.queues.find((q) => q.name === 'events')!.maxReceiveCount;
@@ -46,7 +46,6 @@ afterEach(async () => {
 const rig = async (sender: Sender, overrides: Partial<QueueConsumerOptions> = {}): Promise<Rig> => {
   const ns = await provisionTestNamespace({ catalog: shortVisibility });
   const env = ns.env.notification!;
-  useLocalCredentials(env);
   const config = loadNotificationConfig(env);
   const dynamo = createDynamo(config);
   const sqs = createSqs(config, { longPollSeconds: 1 });

@@ -82,11 +82,3 @@ export const queueDepth = async (sqs: SQSClient, queueUrl: string): Promise<{ vi
   };
 };
 
-/**
- * The AWS SDK resolves credentials from process.env, not from the env a service is started
- * with in process: expose the namespace's dummy local credentials to this test process.
- */
-export const useLocalCredentials = (env: Readonly<Record<string, string>>): void => {
-  process.env.AWS_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
-  process.env.AWS_SECRET_ACCESS_KEY = env.AWS_SECRET_ACCESS_KEY;
-};

@@ -11,7 +11,7 @@ import { loadNotificationConfig } from '../../../services/notification/config';
 import { notificationService } from '../../../services/notification/service';
 import { provisionTestNamespace, testEngines } from '../../support/namespace';
 import { spawnService, startTestService } from '../../support/services';
-import { allNotifications, paid, publishBatch, queueDepth, registered, useLocalCredentials, waitFor } from './helpers';
+import { allNotifications, paid, publishBatch, queueDepth, registered, waitFor } from './helpers';
 
 // Short visibility so messages whose delete was lost in the outage come back within the test.
 const shortVisibility: Catalog = { ...catalog, queues: catalog.queues.map((q) => ({ ...q, visibilityTimeoutSeconds: 2 })) };
@@ -32,7 +32,6 @@ it('turns 100 events into exactly 100 notifications across an SQS outage, duplic
     overrides: { CONSUMER_WAIT_SECONDS: '1', CONSUMER_VISIBILITY_TIMEOUT_SECONDS: '2', CONSUMER_RETRY_BASE_SECONDS: '0' },
   });
   const env = ns.env.notification!;
-  useLocalCredentials(env);
   const config = loadNotificationConfig(env);
   const dynamo = createDynamo(config);
   const sqs = createSqs(config, { maxAttempts: 1 });

@@ -12,7 +12,7 @@ import { notificationIdFor } from '../../../services/notification/notification';
 import { notificationService } from '../../../services/notification/service';
 import { provisionTestNamespace } from '../../support/namespace';
 import { startTestService } from '../../support/services';
-import { allNotifications, paid, publish, publishBatch, queueDepth, registered, useLocalCredentials, waitFor } from './helpers';
+import { allNotifications, paid, publish, publishBatch, queueDepth, registered, waitFor } from './helpers';
 
 let env: Record<string, string>;
 let config: NotificationConfig;
@@ -23,7 +23,6 @@ let sqs: ReturnType<typeof createSqs>;
 beforeAll(async () => {
   const ns = await provisionTestNamespace({ overrides: { CONSUMER_WAIT_SECONDS: '1' } });
   env = ns.env.notification!;
-  useLocalCredentials(env);
   config = loadNotificationConfig(env);
   dynamo = createDynamo(config);
   sqs = createSqs(config);

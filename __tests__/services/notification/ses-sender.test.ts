@@ -13,7 +13,7 @@ import { createEventProcessor } from '../../../services/notification/processor';
 import { createSesSender, RecipientUnknownError } from '../../../services/notification/senders';
 import { createNotificationStore } from '../../../services/notification/store';
 import { provisionTestNamespace } from '../../support/namespace';
-import { allNotifications, paid, registered, useLocalCredentials } from './helpers';
+import { allNotifications, paid, registered } from './helpers';
 
 let server: Server;
 const requests: URLSearchParams[] = [];
@@ -44,11 +44,11 @@ const message = (body: unknown): Message => ({ MessageId: 'm', ReceiptHandle: 'r
 it('e-mails the welcome to the registered address and the receipt to the same user later', async () => {
   const ns = await provisionTestNamespace();
   const env = ns.env.notification!;
-  useLocalCredentials(env);
   const config = loadNotificationConfig({ ...env, NOTIFICATION_SENDER: 'ses', SES_FROM_ADDRESS: 'no-reply@example.com' });
   const dynamo = createDynamo(config);
   const ses = new SESClient({
     region: config.AWS_REGION,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! },
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     maxAttempts: 1,
   });

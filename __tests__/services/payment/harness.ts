@@ -29,10 +29,6 @@ export async function startPaymentService(
 ): Promise<PaymentHandle> {
   const { env: envs, engines } = await provisionTestNamespace({ engines: options.engines, overrides: options.overrides });
   const env = envs.payment!;
-  // The AWS SDK resolves credentials from process.env, not from the env an in-process service
-  // is started with: expose the namespace's dummy local credentials to this test process.
-  process.env.AWS_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
-  process.env.AWS_SECRET_ACCESS_KEY = env.AWS_SECRET_ACCESS_KEY;
   const running: RunningService[] = [await startTestService(paymentService, env)];
   const ddb = dynamoClient(engines.dynamodb.endpoint);
   const sqs = sqsClient(engines.sqs.endpoint);

@@ -22,10 +22,9 @@ let dynamo: ReturnType<typeof createDynamo>;
 
 beforeAll(async () => {
   env = (await provisionTestNamespace()).env.payment!;
-  process.env.AWS_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
-  process.env.AWS_SECRET_ACCESS_KEY = env.AWS_SECRET_ACCESS_KEY;
   // Generous timeouts: these tests are about interleavings, not a loaded machine's latency.
-  dynamo = createDynamo({ AWS_REGION: env.AWS_REGION!, DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT }, { connectionTimeoutMs: 5000, requestTimeoutMs: 10_000 });
+  dynamo = createDynamo(
+    { AWS_REGION: env.AWS_REGION!, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT }, { connectionTimeoutMs: 5000, requestTimeoutMs: 10_000 });
 }, 60_000);
 afterAll(() => dynamo?.client.destroy());
 

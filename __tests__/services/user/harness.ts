@@ -18,9 +18,6 @@ export const userEnv = async (engines?: Engines): Promise<Record<string, string>
 
 export async function startUserService(options: { engines?: Engines; env?: Record<string, string> } = {}): Promise<UserServiceHandle> {
   const env = options.env ?? (await userEnv(options.engines));
-  // The AWS SDK reads credentials from process.env (default chain), not from the env handed to
-  // startService; the namespace's dummy local credentials must be visible in this process.
-  for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const) process.env[key] ??= env[key];
   const running = await startTestService(userService, env);
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
   return {

@@ -9,8 +9,29 @@ export interface AwsClientTuning {
   maxAttempts?: number;
 }
 
-export const awsClientConfig = (region: string, endpoint: string | undefined, tuning: AwsClientTuning = {}) => ({
-  region,
+/**
+ * Region and, when the service's own environment carries them, static credentials. Reading them
+ * from the config (not the process) keeps a service started in process hermetic; in ECS they are
+ * absent and the SDK's default chain uses the task role.
+ */
+export interface AwsConfig {
+  AWS_REGION: string;
+  AWS_ACCESS_KEY_ID?: string;
+  AWS_SECRET_ACCESS_KEY?: string;
+  AWS_SESSION_TOKEN?: string;
+}
+
+export const awsClientConfig = (cfg: AwsConfig, endpoint: string | undefined, tuning: AwsClientTuning = {}) => ({
+  region: cfg.AWS_REGION,
+  ...(cfg.AWS_ACCESS_KEY_ID && cfg.AWS_SECRET_ACCESS_KEY
+    ? {
+        credentials: {
+          accessKeyId: cfg.AWS_ACCESS_KEY_ID,
+          secretAccessKey: cfg.AWS_SECRET_ACCESS_KEY,
+          ...(cfg.AWS_SESSION_TOKEN ? { sessionToken: cfg.AWS_SESSION_TOKEN } : {}),
+        },
+      }
+    : {}),
   ...(endpoint ? { endpoint } : {}),
   maxAttempts: tuning.maxAttempts ?? 3,
   requestHandler: {

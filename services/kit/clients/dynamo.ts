@@ -1,10 +1,9 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HealthCheck } from '../health';
-import { awsClientConfig, type AwsClientTuning } from './aws';
+import { awsClientConfig, type AwsClientTuning, type AwsConfig } from './aws';
 
-export interface DynamoConfig {
-  AWS_REGION: string;
+export interface DynamoConfig extends AwsConfig {
   DYNAMODB_ENDPOINT?: string;
 }
 
@@ -14,7 +13,7 @@ export interface Dynamo {
 }
 
 export const createDynamo = (cfg: DynamoConfig, tuning?: AwsClientTuning): Dynamo => {
-  const client = new DynamoDBClient(awsClientConfig(cfg.AWS_REGION, cfg.DYNAMODB_ENDPOINT, tuning));
+  const client = new DynamoDBClient(awsClientConfig(cfg, cfg.DYNAMODB_ENDPOINT, tuning));
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return { client, doc };
 };

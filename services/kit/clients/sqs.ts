@@ -1,9 +1,8 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { HealthCheck } from '../health';
-import { awsClientConfig, type AwsClientTuning } from './aws';
+import { awsClientConfig, type AwsClientTuning, type AwsConfig } from './aws';
 
-export interface SqsConfig {
-  AWS_REGION: string;
+export interface SqsConfig extends AwsConfig {
   SQS_ENDPOINT?: string;
 }
 
@@ -14,7 +13,7 @@ export interface SqsOptions extends AwsClientTuning {
 
 export const createSqs = (cfg: SqsConfig, { longPollSeconds, ...tuning }: SqsOptions = {}): SQSClient =>
   new SQSClient(
-    awsClientConfig(cfg.AWS_REGION, cfg.SQS_ENDPOINT, {
+    awsClientConfig(cfg, cfg.SQS_ENDPOINT, {
       ...tuning,
       requestTimeoutMs: longPollSeconds === undefined ? tuning.requestTimeoutMs : (longPollSeconds + 5) * 1000,
     }),

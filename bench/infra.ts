@@ -24,6 +24,8 @@ const PROVIDER = '@cdktf/provider-aws';
 
 interface Run {
   readonly seconds: number;
+  /** User + system CPU of the whole tree (GNU time only): less sensitive to a loaded machine. */
+  readonly cpuSeconds?: number;
   readonly rssMb: number;
   readonly exitCode: number;
 }
@@ -33,6 +35,7 @@ export interface Measurement {
   readonly command: string;
   readonly runs: readonly Run[];
   readonly medianSeconds: number;
+  readonly medianCpuSeconds?: number;
   /** Peak resident set size of the largest process in the command's tree, worst run. */
   readonly peakRssMb: number;
   /** Non-zero exits (e.g. type errors): the timing is still what the command costs. */
@@ -91,7 +94,9 @@ async function runOnce(cmd: string, args: string[], cwd: string, env: NodeJS.Pro
     : Math.max(...report.split('\n').filter(Boolean).map(Number));
   if (!Number.isFinite(kib)) throw new Error(`bench: no RSS reading for "${cmd} ${args.join(' ')}"\n${output}`);
   if (exitCode !== 0) console.warn(`  (exit ${exitCode}) ${output.trim().split('\n').slice(-3).join(' | ')}`);
-  return { seconds, rssMb: kib / 1024, exitCode };
+  const cpu = (label: string) => Number(new RegExp(`${label} time \\(seconds\\): ([\\d.]+)`).exec(report)?.[1] ?? NaN);
+  const cpuSeconds = cpu('User') + cpu('System');
+  return { seconds, ...(Number.isFinite(cpuSeconds) ? { cpuSeconds } : {}), rssMb: kib / 1024, exitCode };
 }
 
 const median = (values: number[]): number => {
@@ -101,15 +106,17 @@ const median = (values: number[]): number => {
 };
 
 function summarize(label: string, command: string, runs: Run[]): Measurement {
+  const cpu = runs.flatMap((r) => (r.cpuSeconds === undefined ? [] : [r.cpuSeconds]));
   const m = {
     label,
     command,
     runs,
     medianSeconds: median(runs.map((r) => r.seconds)),
+    ...(cpu.length === runs.length ? { medianCpuSeconds: median(cpu) } : {}),
     peakRssMb: Math.max(...runs.map((r) => r.rssMb)),
     failedRuns: runs.filter((r) => r.exitCode !== 0).length,
   };
-  console.log(`  ${label}: median ${m.medianSeconds.toFixed(2)} s, peak RSS ${m.peakRssMb.toFixed(0)} MB (${runs.length} runs)`);
+  console.log(`  ${label}: median ${m.medianSeconds.toFixed(2)} s (CPU ${m.medianCpuSeconds?.toFixed(2) ?? 'n/a'} s), peak RSS ${m.peakRssMb.toFixed(0)} MB (${runs.length} runs)`);
   return m;
 }
 
@@ -333,21 +340,22 @@ export async function runInfraBench(): Promise<InfraBenchResult> {
 
 function markdown(r: InfraBenchResult): string {
   const s = (m: Measurement) => `${m.medianSeconds.toFixed(2)} s`;
+  const cpu = (m: Measurement) => (m.medianCpuSeconds === undefined ? 'n/a' : `${m.medianCpuSeconds.toFixed(2)} s`);
   const mb = (m: Measurement) => `${m.peakRssMb.toFixed(0)} MB`;
   const ratio = (base: number, fast: number) => `${(base / fast).toFixed(1)}×`;
   const ok = (pass: boolean) => (pass ? 'met' : '**missed**');
   const row = (m: Measurement) =>
-    `| ${m.label} | \`${m.command.replace(ROOT, '.').replace(/\/tmp\/infra-bench-\w+/g, '<tmp>')}\` | ${s(m)} | ${mb(m)} | ${m.failedRuns ? `${m.failedRuns} non-zero exits` : 'ok'} |`;
+    `| ${m.label} | \`${m.command.replace(ROOT, '.').replace(/\/tmp\/infra-bench-\w+/g, '<tmp>')}\` | ${s(m)} | ${cpu(m)} | ${mb(m)} | ${m.failedRuns ? `${m.failedRuns} non-zero exits` : 'ok'} |`;
   const { fast, baseline } = r.synth;
   const { project, graphSubmodule, graphRoot } = r.typecheck;
   return `# Infra toolchain bench
 
-${r.date} · ${r.machine.cpus} CPUs (shared; 1-min load average ${r.machine.loadAverage.start.toFixed(1)} at start, ${r.machine.loadAverage.end.toFixed(1)} at end) · Node ${r.machine.node} · ${fast.runs.length} runs each, interleaved · time = median wall clock, RSS = ${r.rssSource}, worst run.
+${r.date} · ${r.machine.cpus} CPUs (shared; 1-min load average ${r.machine.loadAverage.start.toFixed(1)} at start, ${r.machine.loadAverage.end.toFixed(1)} at end) · Node ${r.machine.node} · ${fast.runs.length} runs each, interleaved · time = median wall clock (targets apply to it; CPU time shows how much of it is contention), RSS = ${r.rssSource}, worst run.
 
 ## (a) Synthesis of all environments (validation mode)
 
-| Run | Command | Time | Peak RSS | Exit |
-| --- | --- | --- | --- | --- |
+| Run | Command | Wall time | CPU (user+sys) | Peak RSS | Exit |
+| --- | --- | --- | --- | --- | --- |
 ${row(fast)}
 ${row(baseline)}
 
@@ -357,8 +365,8 @@ Same platform? ${r.synth.equivalent}.
 
 ## (b) Type-checking (cold, no incremental build info)
 
-| Run | Command | Time | Peak RSS | Exit |
-| --- | --- | --- | --- | --- |
+| Run | Command | Wall time | CPU (user+sys) | Peak RSS | Exit |
+| --- | --- | --- | --- | --- | --- |
 ${row(project)}
 ${row(graphSubmodule)}
 ${row(graphRoot)}

@@ -1,6 +1,6 @@
 /**
  * User service read path under load: autocannon on `GET /users/:id` (a cache hit, served from
- * Redis) against the real service process on the local engines, beside a bare `node:http`
+ * Redis) against the real service process (its production esbuild bundle) on the local engines, beside a bare `node:http`
  * server answering a same-sized JSON body, measured in the same run with the same connections
  * and duration. The service runs as in production (NODE_ENV=production, LOG_LEVEL=info: one JSON
  * access-log line per request). Redis INFO `keyspace_hits` proves the reads were cache hits.
@@ -13,7 +13,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { provisionNamespace, startEngines } from '../scripts/engines';
 import { freePort, spawnManaged, type ManagedProcess } from '../scripts/engines/process';
-import { spawnServiceProcess, waitForHttpOk } from '../scripts/engines/service-process';
+import { waitForHttpOk } from '../scripts/engines/service-process';
+import { buildService } from '../scripts/build-services';
 
 const RESULTS = join(__dirname, 'results');
 const CONNECTIONS = 50;
@@ -35,6 +36,9 @@ export interface UserBenchResult {
   connections: number;
   durationSeconds: number;
   baseline: Measured;
+  /** Reference, not the target's baseline: a minimal Hono app on @hono/node-server (the framework's ceiling here). */
+  honoMinimal: Measured;
+  honoMinimalRatio: number;
   service: Measured;
   ratio: number;
   target: number;
@@ -51,6 +55,16 @@ http.createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+// The same body from Hono with nothing else: what the framework alone allows on this machine.
+const HONO_MINIMAL_SERVER = `
+const { Hono } = require('hono');
+const { serve } = require('@hono/node-server');
+const body = JSON.parse(process.env.BODY);
+const app = new Hono();
+app.get('*', (c) => c.json(body));
+serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' });
 `;
 
 const load = async (url: string, headers: Record<string, string>, duration: number): Promise<Measured> => {
@@ -75,7 +89,9 @@ export async function runUserBench({ logLevel = 'info' }: { logLevel?: string } 
   try {
     const envs = await provisionNamespace(engines, `bench${Date.now().toString(36)}`, undefined, { NODE_ENV: 'production', LOG_LEVEL: logLevel });
     const servicePort = await freePort();
-    const service = spawnServiceProcess('user', { ...envs.user, PORT: String(servicePort) });
+    // The production artifact (the esbuild bundle the image runs), not the tsx dev loader.
+    const bundle = await buildService('user');
+    const service = spawnManaged(process.execPath, [bundle.outfile], { env: { PATH: process.env.PATH ?? '', ...envs.user, PORT: String(servicePort) } });
     procs.push(service);
     const serviceUrl = `http://127.0.0.1:${servicePort}`;
     await waitForHttpOk(`${serviceUrl}/health/ready`, service);
@@ -102,20 +118,34 @@ export async function runUserBench({ logLevel = 'info' }: { logLevel?: string } 
     const bareUrl = `http://127.0.0.1:${barePort}/`;
     await waitForHttpOk(bareUrl, bare);
 
+    const honoPort = await freePort();
+    const hono = spawnManaged(process.execPath, ['-e', HONO_MINIMAL_SERVER], {
+      cwd: join(__dirname, '..'),
+      env: { PATH: process.env.PATH ?? '', PORT: String(honoPort), BODY: body },
+    });
+    procs.push(hono);
+    const honoUrl = `http://127.0.0.1:${honoPort}/`;
+    await waitForHttpOk(honoUrl, hono);
+
     await load(bareUrl, auth, WARMUP_SECONDS);
+    await load(honoUrl, auth, WARMUP_SECONDS);
     await load(target, auth, WARMUP_SECONDS);
     const baseline = await load(bareUrl, auth, DURATION_SECONDS);
+    const honoMinimal = await load(honoUrl, auth, DURATION_SECONDS);
     const hitsBefore = await keyspaceHits(redis);
     const measured = await load(target, auth, DURATION_SECONDS);
     const cacheHits = (await keyspaceHits(redis)) - hitsBefore;
     if (measured.non2xx > 0 || measured.errors > 0) throw new Error(`bench: ${measured.non2xx} non-2xx and ${measured.errors} errors from the service`);
 
-    const ratio = Math.round((measured.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000;
+    const ratioTo = (base: Measured) => Math.round((measured.requestsPerSecond / base.requestsPerSecond) * 1000) / 1000;
+    const ratio = ratioTo(baseline);
     const result: UserBenchResult = {
       node: process.version,
       connections: CONNECTIONS,
       durationSeconds: DURATION_SECONDS,
       baseline,
+      honoMinimal,
+      honoMinimalRatio: ratioTo(honoMinimal),
       service: measured,
       ratio,
       target: TARGET_RATIO,
@@ -146,10 +176,13 @@ cache-aside, secure headers, request id, one pino access-log line per request).
 
 | Target | requests/s | p50 ms | p99 ms | requests |
 | --- | ---: | ---: | ---: | ---: |
-| bare node:http JSON server | ${r.baseline.requestsPerSecond} | ${r.baseline.p50Ms} | ${r.baseline.p99Ms} | ${r.baseline.requests} |
+| bare node:http JSON server (baseline) | ${r.baseline.requestsPerSecond} | ${r.baseline.p50Ms} | ${r.baseline.p99Ms} | ${r.baseline.requests} |
+| minimal Hono app, same body (reference) | ${r.honoMinimal.requestsPerSecond} | ${r.honoMinimal.p50Ms} | ${r.honoMinimal.p99Ms} | ${r.honoMinimal.requests} |
 | user service \`GET /users/:id\` | ${r.service.requestsPerSecond} | ${r.service.p50Ms} | ${r.service.p99Ms} | ${r.service.requests} |
 
-**Ratio ${r.ratio}** (target ≥ ${r.target}: ${r.meetsTarget ? 'met' : '**not met**'}).
+**Ratio ${r.ratio}** to bare node:http (target ≥ ${r.target}: ${r.meetsTarget ? 'met' : '**not met**'}).
+Ratio to the minimal Hono app: ${r.honoMinimalRatio} — the minimal Hono app itself reaches
+${Math.round((r.honoMinimal.requestsPerSecond / r.baseline.requestsPerSecond) * 1000) / 1000} of bare node:http, which bounds what any Hono service can score.
 Redis \`keyspace_hits\` grew by ${r.cacheHits} during the measured run
 (${r.service.requests} requests): the reads were served from the cache.
 `;

@@ -3,7 +3,7 @@
  * say HS256 (no `none`, no other algorithm, no `crit`), the signature is compared in constant
  * time, and `iss`, `aud`, `exp` (plus `nbf`/`iat` sanity) are enforced with a small clock skew.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './app';
 import { unauthorized } from './errors';
@@ -50,13 +50,13 @@ const HEADER = { alg: 'HS256', typ: 'JWT' } as const;
 
 const b64url = (input: string | Buffer): string => Buffer.from(input).toString('base64url');
 
-const keyOf = (secret: string): Buffer => {
+const keyOf = (secret: string): KeyObject => {
   const key = Buffer.from(secret, 'utf8');
   if (key.length < MIN_SECRET_BYTES) throw new Error(`JWT secret must be at least ${MIN_SECRET_BYTES} bytes`);
-  return key;
+  return createSecretKey(key);
 };
 
-const sign = (signingInput: string, key: Buffer): Buffer => createHmac('sha256', key).update(signingInput).digest();
+const sign = (signingInput: string, key: KeyObject): Buffer => createHmac('sha256', key).update(signingInput).digest();
 
 const nowSeconds = (opts: TokenOptions): number => Math.floor((opts.now ?? Date.now)() / 1000);
 
@@ -89,7 +89,9 @@ const parseSegment = (segment: string, what: string): Record<string, unknown> =>
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
 /** Returns the claims of a valid token; throws `InvalidTokenError` otherwise. */
-export const verifyAccessToken = (token: string, opts: TokenOptions): AccessTokenClaims => {
+export const verifyAccessToken = (token: string, opts: TokenOptions): AccessTokenClaims => verifyWithKey(token, opts, keyOf(opts.secret));
+
+const verifyWithKey = (token: string, opts: TokenOptions, key: KeyObject): AccessTokenClaims => {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('malformed token');
   const parts = token.split('.');
   if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) throw new InvalidTokenError('malformed token');
@@ -102,11 +104,15 @@ export const verifyAccessToken = (token: string, opts: TokenOptions): AccessToke
 
   // Signature before claims: nothing from an unauthenticated payload is trusted.
   // Compared as canonical base64url text: decoding is lenient about the last character's spare bits.
-  const expected = Buffer.from(b64url(sign(`${headerSeg}.${payloadSeg}`, keyOf(opts.secret))));
+  const expected = Buffer.from(b64url(sign(`${headerSeg}.${payloadSeg}`, key)));
   const actual = Buffer.from(signatureSeg);
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw new InvalidTokenError('bad signature');
 
-  const claims = parseSegment(payloadSeg, 'payload');
+  return checkClaims(parseSegment(payloadSeg, 'payload'), opts);
+};
+
+/** Time-dependent and audience checks, re-run on every use of a token (cached or not). */
+const checkClaims = (claims: Record<string, unknown>, opts: TokenOptions): AccessTokenClaims => {
   const now = nowSeconds(opts);
   const skew = opts.clockSkewSeconds ?? 30;
   if (claims.iss !== opts.issuer) throw new InvalidTokenError('wrong issuer');
@@ -121,16 +127,46 @@ export const verifyAccessToken = (token: string, opts: TokenOptions): AccessToke
   return claims as unknown as AccessTokenClaims;
 };
 
+/** Verified tokens remembered per verifier; clients reuse one token for many requests. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
+ * A verifier for one key: the HMAC key object is prepared once, and a token whose signature was
+ * already verified skips the HMAC and JSON decoding (keyed by the exact token text, so a tampered
+ * token is never a hit). Expiry and the other claim checks still run on every call.
+ */
+export const createTokenVerifier = (opts: TokenOptions): ((token: string) => AccessTokenClaims) => {
+  const key = keyOf(opts.secret);
+  const verified = new Map<string, AccessTokenClaims>();
+  return (token) => {
+    const cached = verified.get(token);
+    if (cached) {
+      try {
+        return checkClaims(cached as unknown as Record<string, unknown>, opts);
+      } catch (err) {
+        verified.delete(token);
+        throw err;
+      }
+    }
+    const claims = verifyWithKey(token, opts, key);
+    // Map keeps insertion order: dropping the first entry evicts the oldest.
+    if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+    verified.set(token, claims);
+    return claims;
+  };
+};
+
 const BEARER = /^Bearer ([^\s]+)$/i;
 
 /** 401 `unauthorized` (with `WWW-Authenticate`) or `c.var.auth = { userId, email }`. */
-export const requireAuth = (opts: TokenOptions): MiddlewareHandler<AppEnv> =>
-  async function requireAuth(c, next) {
+export const requireAuth = (opts: TokenOptions): MiddlewareHandler<AppEnv> => {
+  const verify = createTokenVerifier(opts);
+  return async function requireAuth(c, next) {
     const match = BEARER.exec(c.req.header('authorization') ?? '');
     let claims: AccessTokenClaims | undefined;
     if (match) {
       try {
-        claims = verifyAccessToken(match[1]!, opts);
+        claims = verify(match[1]!);
       } catch (err) {
         if (!(err instanceof InvalidTokenError)) throw err;
         c.get('logger')?.info({ reason: err.message }, 'access token rejected');
@@ -143,3 +179,4 @@ export const requireAuth = (opts: TokenOptions): MiddlewareHandler<AppEnv> =>
     c.set('auth', { userId: claims.sub, email: claims.email });
     await next();
   };
+};

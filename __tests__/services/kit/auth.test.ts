@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createApp } from '../../../services/kit/app';
-import { InvalidTokenError, requireAuth, signAccessToken, verifyAccessToken, type TokenOptions } from '../../../services/kit/auth';
+import { createTokenVerifier, InvalidTokenError, requireAuth, signAccessToken, verifyAccessToken, type TokenOptions } from '../../../services/kit/auth';
 import { captureLogger, JWT } from './helpers';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -91,6 +91,27 @@ describe('access tokens', () => {
 
   it('refuses short secrets', () => {
     expect(() => signAccessToken(user, { ...opts, secret: 'short' })).toThrow(/32 bytes/);
+  });
+});
+
+describe('createTokenVerifier (the cached verifier requireAuth uses)', () => {
+  it('still enforces expiry on a token it verified before', () => {
+    let now = NOW;
+    const verify = createTokenVerifier({ ...opts, now: () => now });
+    const token = signAccessToken(user, opts);
+    expect(verify(token).sub).toBe('user-1');
+    expect(verify(token).sub).toBe('user-1');
+    now = NOW + 3600_000;
+    expect(() => verify(token)).toThrow(/expired/);
+  });
+
+  it('never treats a tampered variant of a verified token as verified', () => {
+    const verify = createTokenVerifier(opts);
+    const token = signAccessToken(user, opts);
+    verify(token);
+    const [h, , sig] = token.split('.');
+    expect(() => verify(`${h}.${b64(claims({ sub: 'admin' }))}.${sig}`)).toThrow(/bad signature/);
+    expect(() => verify(`${token.slice(0, -2)}AA`)).toThrow(InvalidTokenError);
   });
 });
 

@@ -312,6 +312,8 @@ export class PlatformStack extends TerraformStack {
 
   private configureProviderAndBackend(props: PlatformStackProps): void {
     const { config } = props;
+    // Write-only secret values (modules/security/platform-secret.ts) need Terraform >= 1.11.
+    this.addOverride('terraform.required_version', '>= 1.11.0');
     const defaultTags = [
       { tags: { Environment: config.name, Service: config.project, ManagedBy: 'cdktf', CostCenter: config.costCenter } },
     ];

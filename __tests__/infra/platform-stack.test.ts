@@ -174,6 +174,8 @@ describe('real mode vs validation mode', () => {
     const { terraform, provider } = stacks.prod.parsed;
     expect(terraform.backend.s3).toMatchObject({ key: 'prod/terraform.tfstate', encrypt: true, use_lockfile: true });
     expect(terraform.required_providers.aws.version).toBe('5.100.0');
+    // Write-only secret values need Terraform >= 1.11 (docs/decisions/0006).
+    expect(terraform.required_version).toBe('>= 1.11.0');
     expect(provider.aws[0].allowed_account_ids).toEqual(['333333333333']);
     expect(provider.aws[0].default_tags[0].tags).toEqual({ Environment: 'prod', Service: 'platform', ManagedBy: 'cdktf', CostCenter: 'platform-prod' });
   });

@@ -72,6 +72,7 @@ describe('Microservice', () => {
     });
     const container = containerOf(user);
     expect(container.user).toBe(CONTAINER_USER);
+    expect(container.user).not.toMatch(/^(0|root)(:|$)/);
     expect(container.user.startsWith('0')).toBe(false);
     expect(container.readonlyRootFilesystem).toBe(true);
     expect(container.mountPoints).toEqual([{ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false }]);

@@ -19,8 +19,8 @@ import type { ServiceRepository } from '../registry/service-repository';
 import type { KmsKey } from '../security/kms-key';
 import type { ContainerSecret } from './runtime-contract';
 
-/** Numeric uid:gid of the `node` user in the official Node images: never root. */
-export const CONTAINER_USER = '1000:1000';
+/** Numeric uid:gid of `nonroot` in the distroless Node images the services ship (services/<name>/Dockerfile): never root. */
+export const CONTAINER_USER = '65532:65532';
 /** The services' hard shutdown deadline is 25 s; ECS sends SIGKILL after this. */
 const STOP_TIMEOUT_SECONDS = 30;
 

@@ -45,8 +45,10 @@ const shutdown = (exitCode: number) =>
     process.exit(exitCode);
   })());
 
-process.once('SIGINT', () => void shutdown(0));
-process.once('SIGTERM', () => void shutdown(0));
+// `on`, not `once`: Ctrl-C signals the whole process group, and tsx relays the same signal to
+// this process again; a second delivery must not hit Node's default handler mid-shutdown.
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
 
 const main = async () => {
   if (fresh) {

@@ -2,8 +2,9 @@
  * User service read path under load: autocannon on `GET /users/:id` (a cache hit, served from
  * Redis) against the real service process (its production esbuild bundle) on the local engines, beside a bare `node:http`
  * server answering a same-sized JSON body, measured in the same run with the same connections
- * and duration. The service runs as in production (NODE_ENV=production, LOG_LEVEL=info: one JSON
- * access-log line per request). Redis INFO `keyspace_hits` proves the reads were cache hits.
+ * and duration. The service runs as in production (NODE_ENV=production, LOG_LEVEL=info: fast
+ * successful reads are logged at debug, so not written; ADR 0005). Redis INFO `keyspace_hits`
+ * proves the reads were cache hits.
  * Writes bench/results/user.{json,md}. Run: `npm run bench -- user` or `npx tsx bench/user.ts`.
  */
 import autocannon from 'autocannon';
@@ -172,7 +173,8 @@ const markdown = (r: UserBenchResult): string => `# User service: \`GET /users/:
 autocannon, ${r.connections} connections, ${r.durationSeconds} s per target after a warm-up, same run,
 Node ${r.node}, LOG_LEVEL=${r.logLevel}, 1-minute load average ${r.loadAverage} on this shared 2-core machine (the load
 generator shares it). The service runs as in production (JWT verification, zod params, Redis
-cache-aside, secure headers, request id, one pino access-log line per request).
+cache-aside with zod validation of the cached entry, secure headers, request id; at LOG_LEVEL=info
+a fast successful read writes no access-log line, see docs/decisions/0005-access-log-policy.md).
 
 | Target | requests/s | p50 ms | p99 ms | requests |
 | --- | ---: | ---: | ---: | ---: |

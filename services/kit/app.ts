@@ -27,6 +27,8 @@ export interface CreateAppOptions {
   isShuttingDown?: () => boolean;
   /** Version shown in the OpenAPI document. */
   version?: string;
+  /** Successful reads at least this slow are logged at info; default `SLOW_REQUEST_MS`. */
+  slowRequestMs?: number;
 }
 
 export const LIVE_PATH = '/health/live';
@@ -122,6 +124,7 @@ export const createApp = ({
   checks = [],
   isShuttingDown = () => false,
   version = '1.0.0',
+  slowRequestMs = SLOW_REQUEST_MS,
 }: CreateAppOptions): OpenAPIHono<AppEnv> => {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -147,9 +150,11 @@ export const createApp = ({
     await next();
 
     if (!onNode) {
+      // Same precedence as on Node (where `writeHead` lets the Response's headers win): a header
+      // the handler set itself is kept.
       const headers = c.res.headers;
-      for (const [name, value] of SECURITY_HEADERS) headers.set(name, value);
-      headers.set(REQUEST_ID_HEADER, requestId);
+      for (const [name, value] of SECURITY_HEADERS) if (!headers.has(name)) headers.set(name, value);
+      if (!headers.has(REQUEST_ID_HEADER)) headers.set(REQUEST_ID_HEADER, requestId);
     }
     // Access-log policy (ADR 0005): info for every non-2xx, every write and every slow request;
     // debug for fast successful reads and for health probes. The ALB access log has every request.
@@ -157,7 +162,7 @@ export const createApp = ({
     const { method } = c.req;
     const path = c.req.path;
     const status = c.res.status;
-    const notable = status < 200 || status >= 300 || durationMs >= SLOW_REQUEST_MS || (method !== 'GET' && method !== 'HEAD');
+    const notable = status < 200 || status >= 300 || durationMs >= slowRequestMs || (method !== 'GET' && method !== 'HEAD');
     const level = notable && !isHealthPath(path) ? 'info' : 'debug';
     if (logger.isLevelEnabled(level)) logger[level]({ requestId, method, path, status, durationMs }, 'request');
   });

@@ -116,7 +116,7 @@ export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRou
       middleware: [auth] as const,
       responses: { 200: jsonResponse(publicUserSchema, 'The caller'), ...errorResponses(401, 404) },
     }),
-    async (c) => c.json(await loadUser(c.var.auth!.userId), 200),
+    async (c) => c.json(await loadUser(c.get('auth')!.userId), 200),
   );
 
   app.openapi(
@@ -132,7 +132,7 @@ export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRou
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      selfOnly(c.var.auth!.userId, id);
+      selfOnly(c.get('auth')!.userId, id);
       return c.json(await loadUser(id), 200);
     },
   );
@@ -150,7 +150,7 @@ export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRou
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      selfOnly(c.var.auth!.userId, id);
+      selfOnly(c.get('auth')!.userId, id);
       const { password, ...rest } = c.req.valid('json');
       const passwordHash = password === undefined ? undefined : await hashPassword(password);
       const row = await withEmailConflict(() => repo.update(id, { ...rest, ...(passwordHash ? { passwordHash } : {}) }));
@@ -173,7 +173,7 @@ export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRou
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      selfOnly(c.var.auth!.userId, id);
+      selfOnly(c.get('auth')!.userId, id);
       const deleted = await repo.delete(id);
       await cache.invalidate(id);
       if (!deleted) throw notFound('User not found');

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createApp, writeGuard } from '../../../services/kit/app';
+import { createApp, SECURITY_HEADERS, writeGuard } from '../../../services/kit/app';
+import { listen, type HttpServer } from '../../../services/kit/server';
 import { notFound } from '../../../services/kit/errors';
 import { errorResponses, jsonBody, jsonResponse } from '../../../services/kit/openapi';
 import { decodeCursor, encodeCursor } from '../../../services/kit/pagination';
@@ -7,9 +8,25 @@ import { captureLogger } from './helpers';
 
 const Item = z.strictObject({ name: z.string().min(1), qty: z.number().int().positive() }).openapi('Item');
 
-const buildApp = (opts: { checks?: Parameters<typeof createApp>[0]['checks']; shuttingDown?: boolean } = {}) => {
+const buildApp = (opts: { checks?: Parameters<typeof createApp>[0]['checks']; shuttingDown?: boolean; slowRequestMs?: number } = {}) => {
   const log = captureLogger();
-  const app = createApp({ serviceName: 'kit-test', logger: log.logger, checks: opts.checks, isShuttingDown: () => opts.shuttingDown ?? false });
+  const app = createApp({
+    serviceName: 'kit-test',
+    logger: log.logger,
+    checks: opts.checks,
+    isShuttingDown: () => opts.shuttingDown ?? false,
+    slowRequestMs: opts.slowRequestMs,
+  });
+  app.get('/fast', (c) => c.json({ ok: true }));
+  app.get('/framed', (c) => c.json({ ok: true }, 200, { 'X-Frame-Options': 'DENY' }));
+  app.get('/logs', (c) => {
+    c.var.logger.warn({ password: 'hunter2' }, 'handler line');
+    return c.json({ ok: true });
+  });
+  app.get('/sleepy', async (c) => {
+    await new Promise((r) => setTimeout(r, 30));
+    return c.json({ ok: true });
+  });
   app.openapi(
     createRoute({
       method: 'post',
@@ -116,14 +133,99 @@ describe('createApp: error bodies', () => {
     expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('sets secure headers and writes one access-log line per request', async () => {
-    const res = await app.request('/nope', { headers: { 'x-request-id': 'log-me' } });
-    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('strict-transport-security')).toBeTruthy();
-    const access = log.lines().filter((l) => l.msg === 'request' && l.requestId === 'log-me');
+  it('sets secure headers on every response', async () => {
+    for (const path of ['/nope', '/fast', '/boom', '/health/live']) {
+      const res = await app.request(path);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('strict-transport-security')).toBeTruthy();
+      expect(res.headers.get('x-request-id')).toBeTruthy();
+    }
+  });
+});
+
+describe('createApp: access log (ADR 0005)', () => {
+  const { app, log } = buildApp({ slowRequestMs: 20 });
+  const accessLines = (requestId: string) => log.lines().filter((l) => l.msg === 'request' && l.requestId === requestId);
+
+  it('one info line for a non-2xx response', async () => {
+    await app.request('/nope', { headers: { 'x-request-id': 'log-me' } });
+    const access = accessLines('log-me');
     expect(access).toHaveLength(1);
     expect(access[0]).toMatchObject({ method: 'GET', path: '/nope', status: 404, service: 'kit-test', level: 'info' });
     expect(typeof access[0]!.durationMs).toBe('number');
+  });
+
+  it('fast successful reads and health probes at debug; writes and slow reads at info', async () => {
+    await app.request('/fast', { headers: { 'x-request-id': 'fast-read' } });
+    await app.request('/health/live', { headers: { 'x-request-id': 'probe' } });
+    await app.request('/items', { ...post(JSON.stringify({ name: 'a', qty: 1 })), headers: { 'content-type': 'application/json', 'x-request-id': 'a-write' } });
+    await app.request('/sleepy', { headers: { 'x-request-id': 'slow-read' } });
+    expect(accessLines('fast-read')).toEqual([expect.objectContaining({ level: 'debug', status: 200, path: '/fast' })]);
+    expect(accessLines('probe')).toEqual([expect.objectContaining({ level: 'debug', status: 200 })]);
+    expect(accessLines('a-write')).toEqual([expect.objectContaining({ level: 'info', status: 201, method: 'POST' })]);
+    expect(accessLines('slow-read')).toEqual([expect.objectContaining({ level: 'info', status: 200 })]);
+  });
+
+  it('handler logs through c.var.logger carry the request id and are redacted', async () => {
+    await app.request('/logs', { headers: { 'x-request-id': 'handler-logs' } });
+    const line = log.lines().find((l) => l.msg === 'handler line');
+    expect(line).toMatchObject({ requestId: 'handler-logs', level: 'warn', password: '[redacted]', service: 'kit-test' });
+  });
+});
+
+// The same guarantees through the kit's HTTP server, where the headers go onto the Node response.
+describe('createApp on a real server', () => {
+  const { app, log } = buildApp();
+  let server: HttpServer;
+  beforeAll(async () => {
+    server = await listen(app.fetch, { port: 0, hostname: '127.0.0.1' });
+  });
+  afterAll(() => server.close(1000));
+
+  const expectSecurityHeaders = (res: Response) => {
+    for (const [name, value] of SECURITY_HEADERS) expect([name, res.headers.get(name)]).toEqual([name, value]);
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+  };
+
+  it('secure headers and X-Request-Id on successes, errors, 404s and health endpoints', async () => {
+    const ok = await fetch(`${server.url}/fast`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await ok.json()).toEqual({ ok: true });
+    expectSecurityHeaders(ok);
+    for (const [path, status, code] of [['/nope', 404, 'not_found'], ['/boom', 500, 'internal'], ['/items/not-a-uuid', 400, 'validation_failed']] as const) {
+      const res = await fetch(`${server.url}${path}`);
+      expectSecurityHeaders(res);
+      await expectErrorBody(res, status, code);
+    }
+    const bad = await fetch(`${server.url}/items`, post('{"name": "a",'));
+    expectSecurityHeaders(bad);
+    await expectErrorBody(bad, 400, 'malformed_json');
+    for (const path of ['/health/live', '/health/ready']) {
+      const res = await fetch(`${server.url}${path}`);
+      expect(res.status).toBe(200);
+      expectSecurityHeaders(res);
+    }
+  });
+
+  it('honours a sane X-Request-Id, replaces an unsafe one, and logs with it', async () => {
+    const ok = await fetch(`${server.url}/nope`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(ok.headers.get('x-request-id')).toBe('abc-123');
+    expect((await ok.json()) as unknown).toMatchObject({ requestId: 'abc-123' });
+    expect(log.lines().filter((l) => l.msg === 'request' && l.requestId === 'abc-123')).toEqual([
+      expect.objectContaining({ level: 'info', status: 404, path: '/nope' }),
+    ]);
+    const bad = await fetch(`${server.url}/nope`, { headers: { 'x-request-id': 'a b"<script>' } });
+    expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const tooLong = await fetch(`${server.url}/nope`, { headers: { 'x-request-id': 'x'.repeat(256) } });
+    expect(tooLong.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('a header the handler sets itself wins, once, on Node and under app.request alike', async () => {
+    for (const res of [await fetch(`${server.url}/framed`), await app.request('/framed')]) {
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
   });
 });
 

@@ -12,7 +12,14 @@ export interface PgOutboxOptions {
   leaseSeconds?: number;
   /** Cap of the exponential backoff after a failed send. */
   maxBackoffSeconds?: number;
+  /** Sent rows are kept this long for troubleshooting, then deleted; default 7 days. */
+  retentionSeconds?: number;
+  /** At most one purge per this interval per task (rides on markSent); default 1 hour. */
+  purgeIntervalMs?: number;
 }
+
+/** Rows deleted per purge statement: bounds the transaction when a backlog of old rows exists. */
+const PURGE_BATCH = 1000;
 
 /**
  * OutboxSource over the `outbox` table. A claim is a short transaction that picks pending rows
@@ -22,6 +29,22 @@ export interface PgOutboxOptions {
 export function createPgOutboxSource(db: NodePgDatabase, options: PgOutboxOptions = {}): OutboxSource {
   const leaseSeconds = options.leaseSeconds ?? 60;
   const maxBackoffSeconds = options.maxBackoffSeconds ?? 30;
+  const retentionSeconds = options.retentionSeconds ?? 7 * 24 * 3600;
+  const purgeIntervalMs = options.purgeIntervalMs ?? 3600_000;
+  let lastPurge = 0;
+
+  // Without it the table grows by one row per registration forever.
+  const purgeExpired = async () => {
+    if (Date.now() - lastPurge < purgeIntervalMs) return;
+    lastPurge = Date.now();
+    const expired = db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(lte(outbox.sentAt, sql`now() - make_interval(secs => ${retentionSeconds})`))
+      .limit(PURGE_BATCH);
+    await db.delete(outbox).where(inArray(outbox.id, expired));
+  };
+
   return {
     async claim(limit) {
       const due = db
@@ -48,6 +71,7 @@ export function createPgOutboxSource(db: NodePgDatabase, options: PgOutboxOption
         .update(outbox)
         .set({ sentAt: sql`now()`, lastError: null })
         .where(inArray(outbox.id, [...ids]));
+      await purgeExpired();
     },
 
     async markFailed(ids, error) {

@@ -118,4 +118,14 @@ describe('outbox source', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect((await source.claim(5)).map((c) => c.id)).toEqual([id]);
   });
+
+  it('deletes rows sent longer ago than the retention, keeps recent and pending ones', async () => {
+    await pool.query('DELETE FROM outbox');
+    const source = createPgOutboxSource(drizzle(pool), { retentionSeconds: 3600, purgeIntervalMs: 0 });
+    const [old, recent, pending] = await insertEvents(3);
+    await pool.query(`UPDATE outbox SET sent_at = now() - interval '2 hours' WHERE id = $1`, [old]);
+    await source.markSent([recent]);
+    const left = (await pool.query('SELECT id FROM outbox ORDER BY id')).rows.map((r) => r.id);
+    expect(left.sort()).toEqual([recent, pending].sort());
+  });
 });

@@ -8,13 +8,13 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import type { Catalog, EnvironmentName, PlatformSecretName } from '../services/catalog';
 import { AuroraPostgres } from './aurora/aurora-postgres';
-import { Cache } from './cache/cache';
+import { Cache, type CacheProps } from './cache/cache';
 import { Cluster } from './cluster/cluster';
 import { DynamoTable } from './dynamodb/dynamo-table';
 import { LoadBalancer } from './load-balancer/load-balancer';
 import { Microservice } from './microservice/microservice';
 import { serviceEnvironment, serviceSecrets } from './microservice/runtime-contract';
-import { Network } from './network/network';
+import { Network, type NetworkProps } from './network/network';
 import { AlarmTopic } from './observability/alarm-topic';
 import { PlatformDashboard } from './observability/dashboard';
 import { Queue } from './queue/queue';
@@ -40,16 +40,16 @@ export interface PlatformConfig {
   readonly sesIdentityArn: string;
   readonly state: { readonly bucket: string; readonly region?: string };
   readonly logLevel: string;
-  readonly network: {
-    readonly vpcCidr: string;
-    readonly availabilityZones: readonly string[];
-    readonly publicSubnetCidrs: readonly string[];
-    readonly privateSubnetCidrs: readonly string[];
-    readonly isolatedSubnetCidrs: readonly string[];
-    readonly natGateways: 'single' | 'per-az';
-    readonly interfaceEndpoints: boolean;
-    readonly flowLogRetentionDays: number;
-  };
+  readonly network: { readonly vpcCidr: string } & Pick<
+    NetworkProps,
+    | 'availabilityZones'
+    | 'publicSubnetCidrs'
+    | 'privateSubnetCidrs'
+    | 'isolatedSubnetCidrs'
+    | 'natGateways'
+    | 'interfaceEndpoints'
+    | 'flowLogRetentionDays'
+  >;
   readonly loadBalancer: {
     readonly deletionProtection: boolean;
     readonly accessLogs: boolean;
@@ -66,14 +66,7 @@ export interface PlatformConfig {
     readonly backupRetentionDays: number;
   };
   readonly dynamodb: { readonly deletionProtection: boolean };
-  readonly cache: {
-    readonly engine: 'valkey' | 'redis';
-    readonly engineVersion: string;
-    readonly nodeType: string;
-    readonly replicas: number;
-    readonly multiAz: boolean;
-    readonly snapshotRetentionDays: number;
-  };
+  readonly cache: Pick<CacheProps, 'engine' | 'engineVersion' | 'nodeType' | 'replicas' | 'multiAz' | 'snapshotRetentionDays'>;
   readonly compute: { readonly spotSharePercent: number; readonly imageTag: string; readonly healthCheckGraceSeconds: number };
   readonly observability: { readonly logRetentionDays: number; readonly alarmEmail?: string };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { paymentSucceededSchema } from '../../../services/kit/events';
 import { hashRequest } from '../../../services/payment/idempotency';
-import { expectErrorBody } from '../user/http';
+import { expectErrorBody } from '../../support/http';
 import { badPaymentRequests } from './bad-requests';
 import { drainPaymentEvents, newKey, paymentBody, startPaymentService, type PaymentHandle } from './harness';
 

@@ -2,7 +2,7 @@
  * Deterministic generator of bad POST /payments requests: every one carries at least one defect
  * (header, JSON syntax, shape, field value, size or media type), so none may create a payment.
  */
-import { prng } from '../user/bad-bodies';
+import { prng } from '../../support/bad-bodies';
 
 export interface BadRequest {
   label: string;

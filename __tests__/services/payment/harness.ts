@@ -9,7 +9,7 @@ import type { RunningService } from '../../../services/kit/service';
 import { paymentService } from '../../../services/payment/service';
 import { provisionTestNamespace } from '../../support/namespace';
 import { startTestService } from '../../support/services';
-import { client, type Call } from '../user/http';
+import { client, type Call } from '../../support/http';
 
 export interface PaymentHandle {
   url: string;

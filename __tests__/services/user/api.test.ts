@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { badBodies } from './bad-bodies';
-import { client, expectErrorBody, newUserBody, registerAndLogin, type Call } from './http';
+import { badBodies } from '../../support/bad-bodies';
+import { client, expectErrorBody, newUserBody, registerAndLogin, type Call } from '../../support/http';
 import { startUserService, type UserServiceHandle } from './harness';
 
 let svc: UserServiceHandle;

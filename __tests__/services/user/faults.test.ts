@@ -6,7 +6,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/clien
 import { startRedis, startSqs, sqsClient, type RedisEngine, type SqsEngine } from '../../../scripts/engines';
 import { testEngines } from '../../support/namespace';
 import { startUserService, type UserServiceHandle } from './harness';
-import { client, newUserBody, registerAndLogin } from './http';
+import { client, newUserBody, registerAndLogin } from '../../support/http';
 
 jest.setTimeout(90_000);
 

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { spawnService } from '../../support/services';
 import { userEnv } from './harness';
-import { client, registerAndLogin } from './http';
+import { client, registerAndLogin } from '../../support/http';
 
 jest.setTimeout(60_000);
 

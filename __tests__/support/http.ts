@@ -1,4 +1,4 @@
-/** Small fetch wrapper for the user-service tests. */
+/** Small fetch wrapper for the service tests, and the user flows other services' tests need (a token). */
 export interface CallOptions {
   /** Serialised as JSON. */
   body?: unknown;

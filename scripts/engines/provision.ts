@@ -168,6 +168,9 @@ export const provisionNamespace = async (
         AWS_REGION: LOCAL_AWS_REGION,
         AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
+        // Local runs may use Node 20 (the images run Node 22): the SDK's start-up notice about
+        // future Node 22 requirements is known and only drowns the dev output.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         JWT_ISSUER: JWT_ISSUER_LOCAL,
         JWT_AUDIENCE,
         ...Object.fromEntries(service.secrets.map((ref) => [ref.env, secrets[ref.secret]])),

@@ -61,7 +61,9 @@ const main = async () => {
     dynamodb: { dataDir: path.join(DATA_DIR, 'dynamodb') },
   });
   if (engines.external.length) log(`using already-running engines from the environment: ${engines.external.join(', ')}`);
-  const envs = await provisionNamespace(engines, NAMESPACE);
+  // A shorter long poll than production's 20 s: the consumer finishes its pending receive before
+  // it stops, so this is what Ctrl-C waits for.
+  const envs = await provisionNamespace(engines, NAMESPACE, undefined, { CONSUMER_WAIT_SECONDS: '5' });
 
   const upstreams: Record<string, string> = {};
   await Promise.all(

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, spawnManaged, type ManagedProcess } from '../../scripts/engines/process';
+import { freePort, spawnManaged, waitUntil, type ManagedProcess } from '../../scripts/engines/process';
 import { catalog } from '../../services/catalog';
 
 jest.setTimeout(180_000);
@@ -29,15 +29,11 @@ const isListening = (port: number): Promise<boolean> =>
     socket.once('error', () => resolve(false));
   });
 
-const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n--- npm run dev output ---\n${output.slice(-60).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
+/** The dev stack's recent output goes into a timeout's message: it says what got stuck. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> =>
+  waitUntil(what, probe, { timeoutMs, intervalMs: 250 }).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- npm run dev output ---\n${output.slice(-60).join('\n')}`);
+  });
 
 const api = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
   const response = await fetch(`${gateway}${url}`, {

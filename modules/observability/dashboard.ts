@@ -57,6 +57,10 @@ export class PlatformDashboard extends Construct {
     const { loadBalancer: lb, ecs, aurora, cache, tables = [], queues = [] } = props;
     if (lb) {
       const alb = ['AWS/ApplicationELB'];
+      const byTargetGroup = (metric: string, stat: string): Metric[] =>
+        lb.targetGroups.map((tg) => [
+          ...alb, metric, 'LoadBalancer', lb.arnSuffix, 'TargetGroup', tg.arnSuffix, { stat, label: tg.service },
+        ]);
       out.push(
         widget(
           'ALB requests and 5xx',
@@ -67,22 +71,8 @@ export class PlatformDashboard extends Construct {
           ],
           'Sum',
         ),
-        widget(
-          'Target p99 latency (s)',
-          lb.targetGroups.map((tg) => [
-            ...alb, 'TargetResponseTime', 'LoadBalancer', lb.arnSuffix, 'TargetGroup', tg.arnSuffix,
-            { stat: 'p99', label: tg.service },
-          ]),
-          'p99',
-        ),
-        widget(
-          'Healthy targets',
-          lb.targetGroups.map((tg) => [
-            ...alb, 'HealthyHostCount', 'LoadBalancer', lb.arnSuffix, 'TargetGroup', tg.arnSuffix,
-            { stat: 'Minimum', label: tg.service },
-          ]),
-          'Minimum',
-        ),
+        widget('Target p99 latency (s)', byTargetGroup('TargetResponseTime', 'p99'), 'p99'),
+        widget('Healthy targets', byTargetGroup('HealthyHostCount', 'Minimum'), 'Minimum'),
       );
     }
     if (ecs) {

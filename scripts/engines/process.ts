@@ -128,14 +128,16 @@ export const manageProcess = (child: ChildProcess, onLine?: (line: string) => vo
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Polls `probe` until it resolves truthy. Fails early when `proc` exits, and after `timeoutMs`
- * with the last probe error and the process output in the message.
+ * Polls `probe` until it returns a value other than `undefined`, `null` or `false`, and resolves
+ * with that value. A probe that throws counts as "not yet" (its last error is reported). Fails
+ * early when `proc` exits, and after `timeoutMs` with the process output in the message.
+ * Shared by the engine launchers, the dev stack and the tests.
  */
-export const waitUntil = async (
+export const waitUntil = async <T>(
   what: string,
-  probe: () => Promise<boolean>,
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
   { timeoutMs = 30_000, intervalMs = 100, proc }: { timeoutMs?: number; intervalMs?: number; proc?: ManagedProcess } = {},
-): Promise<void> => {
+): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -143,7 +145,8 @@ export const waitUntil = async (
       throw new Error(`${what}: process exited before it was ready\n${proc.output()}`);
     }
     try {
-      if (await probe()) return;
+      const value = await probe();
+      if (value !== undefined && value !== null && value !== false) return value;
     } catch (error) {
       lastError = error;
     }

@@ -27,8 +27,8 @@ export const spawnServiceProcess = (
 };
 
 /** Resolves once `url` answers 200; fails early when `proc` exits. */
-export const waitForHttpOk = (url: string, proc?: ManagedProcess, timeoutMs = 30_000): Promise<void> =>
-  waitUntil(
+export const waitForHttpOk = async (url: string, proc?: ManagedProcess, timeoutMs = 30_000): Promise<void> => {
+  await waitUntil(
     `GET ${url}`,
     async () => {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
@@ -37,3 +37,4 @@ export const waitForHttpOk = (url: string, proc?: ManagedProcess, timeoutMs = 30
     },
     { proc, timeoutMs, intervalMs: 200 },
   );
+};

@@ -6,6 +6,7 @@
  */
 import { CreateQueueCommand, ReceiveMessageCommand, DeleteMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION, startSqs, type SqsEngine } from '../../../scripts/engines';
+import { waitUntil } from '../../../scripts/engines/process';
 import { createSqs } from '../../../services/kit/clients/sqs';
 import { newEvent } from '../../../services/kit/events';
 import { createOutboxRelay, type OutboxItem, type OutboxRelay, type OutboxSource } from '../../../services/kit/outbox-relay';
@@ -36,14 +37,8 @@ class MemoryOutbox implements OutboxSource {
   }
 }
 
-const waitFor = async (what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
+const waitFor = (what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 10_000) =>
+  waitUntil(what, probe, { timeoutMs, intervalMs: 20 });
 
 describe('outbox relay → SQS (fauxqs)', () => {
   let engine: SqsEngine;

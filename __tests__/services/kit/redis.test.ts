@@ -4,19 +4,14 @@
  */
 import type { Redis } from 'ioredis';
 import { startRedis, type RedisEngine } from '../../../scripts/engines';
+import { waitUntil } from '../../../scripts/engines/process';
 import { generateElastiCacheIamToken, IAM_TOKEN_TTL_SECONDS } from '../../../services/kit/clients/elasticache-iam';
 import { createRedis, redisHealthCheck } from '../../../services/kit/clients/redis';
 import { runChecks } from '../../../services/kit/health';
 import { captureLogger } from './helpers';
 
-const waitFor = async (what: string, fn: () => Promise<boolean>, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await fn().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
+const waitFor = (what: string, probe: () => Promise<boolean>, timeoutMs = 10_000) =>
+  waitUntil(what, probe, { timeoutMs, intervalMs: 50 });
 
 describe('createRedis against a real redis-server', () => {
   let engine: RedisEngine;

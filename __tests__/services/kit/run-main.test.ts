@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { baseEnv } from './helpers';
+import { waitUntil } from '../../../scripts/engines/process';
 
 const MAIN = join(__dirname, 'fixtures', 'main.ts');
 const TSX = join(__dirname, '..', '..', '..', 'node_modules', '.bin', 'tsx');
@@ -25,13 +26,6 @@ const run = (env: NodeJS.ProcessEnv) => {
   return { child, exited, lines, output: () => out };
 };
 
-const waitFor = async (fn: () => boolean, what: string, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('runMain', () => {
   it('exits 1 and logs every bad variable when the config is invalid', async () => {
@@ -47,7 +41,7 @@ describe('runMain', () => {
     const port = await freePort();
     const p = run(baseEnv({ PORT: String(port), LOG_LEVEL: 'info' }));
     try {
-      await waitFor(() => p.lines().some((l) => l.msg === 'service started'), 'start');
+      await waitUntil('start', () => p.lines().some((l) => l.msg === 'service started'), { timeoutMs: 20_000, intervalMs: 50 });
       const inFlight = fetch(`http://127.0.0.1:${port}/slow`);
       await new Promise((r) => setTimeout(r, 100));
       p.child.kill('SIGTERM');

@@ -9,6 +9,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { newEvent, type EventEnvelope, type EventOf } from '../../../services/kit/events';
 import type { Notification } from '../../../services/notification/notification';
+import { waitUntil } from '../../../scripts/engines/process';
 
 export const registered = (userId: string = randomUUID(), name = 'Ada'): EventOf<'user.registered'> =>
   newEvent('user.registered', 'user', { userId, email: `${userId}@example.com`, name });
@@ -37,24 +38,11 @@ export const publishBatch = async (sqs: SQSClient, queueUrl: string, bodies: rea
 };
 
 /** Polls until `probe` returns a value that is not undefined/false, or fails with `what`. */
-export const waitFor = async <T>(
+export const waitFor = <T>(
   what: string,
   probe: () => Promise<T | undefined | false>,
   { timeoutMs = 15_000, intervalMs = 100 } = {},
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-};
+): Promise<T> => waitUntil(what, probe, { timeoutMs, intervalMs });
 
 /** Every notification in the table (contact items excluded), straight from DynamoDB. */
 export const allNotifications = async (doc: DynamoDBDocumentClient, table: string): Promise<Notification[]> => {

@@ -22,9 +22,11 @@ export const userService: ServiceDefinition<UserConfig> = {
 
   async build({ config, logger, isShuttingDown }) {
     const pool = createPgPool(config, { logger });
+    const sqs = createSqs(config);
     let redis: Redis | undefined;
     const closeClients = async (): Promise<void> => {
       redis?.disconnect();
+      sqs.destroy();
       await pool.end();
     };
     try {
@@ -36,7 +38,7 @@ export const userService: ServiceDefinition<UserConfig> = {
       const relay = createOutboxRelay({
         name: 'user-outbox',
         logger,
-        sqs: createSqs(config),
+        sqs,
         queueUrl: config.eventsQueueUrl,
         source: createPgOutboxSource(db),
         pollIntervalMs: 1000,

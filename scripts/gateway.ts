@@ -5,9 +5,10 @@
  *
  *   npx tsx scripts/gateway.ts [--port 8080]   # upstreams: 127.0.0.1:<containerPort>
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { catalog, type Catalog } from '../services/catalog';
+import { errorBody } from '../services/kit/errors';
+import { resolveRequestId } from '../services/kit/request-id';
 
 export interface RouteMatch {
   readonly service: string;
@@ -47,7 +48,6 @@ export const matchRoute = (path: string, from?: Catalog): RouteMatch | undefined
 
 // RFC 9110 §7.6.1: connection-specific fields are not forwarded.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 /** Above the services' 65 s keep-alive, like the ALB's 60 s idle timeout is below it. */
 const UPSTREAM_TIMEOUT_MS = 60_000;
 
@@ -61,7 +61,7 @@ const sendError = (res: ServerResponse, status: number, code: string, message: s
     res.destroy(); // the status line is gone: the client sees a truncated response, as from the ALB
     return;
   }
-  const body = JSON.stringify({ error: { code, message }, requestId });
+  const body = JSON.stringify(errorBody(requestId, code, message));
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId });
   res.end(body);
 };
@@ -90,7 +90,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const started = Date.now();
     const incomingId = req.headers['x-request-id'];
-    const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const requestId = resolveRequestId(typeof incomingId === 'string' ? incomingId : undefined);
     // Concatenation (not `new URL(url, base)`) keeps `//host/x` a path; dot segments are resolved
     // before routing so `/users/../payments` cannot reach the user service as `/payments`.
     const url = new URL(`http://gateway.local${req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`}`);

@@ -7,13 +7,13 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { timeout } from 'hono/timeout';
 import { HTTPException } from 'hono/http-exception';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthContext } from './auth';
 import { errorBody, errorResponse, handleError, HttpError, validationFailed } from './errors';
 import { runChecks, type HealthCheck } from './health';
 import type { Logger } from './logger';
 import { mountOpenApi } from './openapi';
+import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
 
 export type { HealthCheck } from './health';
 
@@ -56,11 +56,6 @@ export const SECURITY_HEADERS: readonly (readonly [name: string, value: string])
   ['X-XSS-Protection', '0'],
 ];
 
-export const REQUEST_ID_HEADER = 'X-Request-Id';
-const SAFE_REQUEST_ID = /^[\w=-]{1,255}$/;
-/** The caller's `X-Request-Id` when it is `[\w=-]{1,255}`, else a fresh UUID. */
-export const resolveRequestId = (given: string | null | undefined): string =>
-  given && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
 
 /** What @hono/node-server passes as `c.env`; absent under `app.request()` and other adapters. */
 interface NodeBindings {

@@ -7,12 +7,9 @@
  */
 import { z } from 'zod';
 import { ENVIRONMENT_NAMES, type Catalog, type EnvironmentName } from '../services/catalog';
+import { LOG_RETENTION_DAYS } from '../modules/observability/log-retention';
 import { fargateSizingProblem } from '../services/catalog-validation';
 
-/** CloudWatch Logs accepts only these retention values (days). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1');

@@ -2,11 +2,8 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import type { KmsKey } from '../security/kms-key';
+import { LOG_RETENTION_DAYS } from './log-retention';
 
-/** Values CloudWatch Logs accepts for `retention_in_days` (0 = never expire is deliberately absent). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
 
 export interface LogGroupProps {
   readonly name: string;

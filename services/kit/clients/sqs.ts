@@ -1,5 +1,4 @@
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { HealthCheck } from '../health';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig, type AwsClientTuning, type AwsConfig } from './aws';
 
 export interface SqsConfig extends AwsConfig {
@@ -18,9 +17,3 @@ export const createSqs = (cfg: SqsConfig, { longPollSeconds, ...tuning }: SqsOpt
       requestTimeoutMs: longPollSeconds === undefined ? tuning.requestTimeoutMs : (longPollSeconds + 5) * 1000,
     }),
   );
-
-/** Readiness: the queue answers (needs sqs:GetQueueAttributes on it). */
-export const sqsHealthCheck = (sqs: SQSClient, queueUrl: string, name = 'sqs'): HealthCheck => ({
-  name,
-  check: () => sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })),
-});

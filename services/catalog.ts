@@ -96,6 +96,11 @@ export interface ServiceNeeds {
   readonly consumes?: readonly string[];
   /** Sends e-mail through SES (ses:SendEmail on the environment's identity). */
   readonly email?: boolean;
+  /**
+   * Access tokens: `sign` issues them (only the identity service; KMS Sign in AWS), `verify`
+   * checks them (public keys only). See docs/decisions/0008.
+   */
+  readonly tokens?: 'sign' | 'verify';
 }
 
 export interface ServiceSpec {
@@ -159,7 +164,7 @@ export const catalog: Catalog = {
         prod: { cpu: 1024, memory: 2048, minTasks: 3, maxTasks: 12 },
       },
       scaling: { cpuTargetPercent: 60, requestsPerTarget: 800 },
-      needs: { postgres: { database: 'users' }, cache: true, publishes: ['events'] },
+      needs: { postgres: { database: 'users' }, cache: true, publishes: ['events'], tokens: 'sign' },
       secrets: [jwtSecret],
     },
     {
@@ -200,6 +205,7 @@ export const catalog: Catalog = {
           },
         ],
         publishes: ['events'],
+        tokens: 'verify',
       },
       secrets: [jwtSecret],
     },
@@ -231,6 +237,7 @@ export const catalog: Catalog = {
         ],
         consumes: ['events'],
         email: true,
+        tokens: 'verify',
       },
       secrets: [jwtSecret],
     },
@@ -261,6 +268,16 @@ export const findQueue = (name: string, from: Catalog = catalog): QueueSpec => {
   const spec = from.queues.find((q) => q.name === name);
   if (!spec) throw new Error(`catalog: no queue named "${name}"`);
   return spec;
+};
+
+/**
+ * PostgreSQL roles of a service (docs/decisions/0009): the application logs in as `app` (DML on
+ * its own tables only; IAM authentication in AWS); migrations run as `migrator`, which owns the
+ * schema. e.g. `user` → `user_app`, `user_migrator`.
+ */
+export const postgresRoles = (serviceName: string): { readonly app: string; readonly migrator: string } => {
+  const base = serviceName.replace(/-/g, '_');
+  return { app: `${base}_app`, migrator: `${base}_migrator` };
 };
 
 /** Every table in the catalog with the service that owns it. */

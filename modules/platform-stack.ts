@@ -3,8 +3,7 @@
  * only place that knows both: modules get plain values and construct references.
  */
 import { Construct } from 'constructs';
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import type { Catalog, EnvironmentName, PlatformSecretName } from '../services/catalog';
 import { AuroraPostgres } from './aurora/aurora-postgres';
@@ -20,10 +19,9 @@ import { PlatformDashboard } from './observability/dashboard';
 import { Queue } from './queue/queue';
 import { ServiceRepository } from './registry/service-repository';
 import { KmsKey } from './security/kms-key';
+import { platformStateKey } from './stacks/naming';
+import { configureStack } from './stacks/stack-setup';
 import { PlatformSecret } from './security/platform-secret';
-
-/** hashicorp/aws version the @cdktf/provider-aws 20.1.0 bindings were generated for (docs/decisions/0001). */
-export const AWS_PROVIDER_VERSION = '5.100.0';
 
 /**
  * What the stack needs from an environment. Structurally the output of envs/schema.ts, declared
@@ -305,34 +303,12 @@ export class PlatformStack extends TerraformStack {
 
   private configureProviderAndBackend(props: PlatformStackProps): void {
     const { config } = props;
-    // Write-only secret values (modules/security/platform-secret.ts) need Terraform >= 1.11.
-    this.addOverride('terraform.required_version', '>= 1.11.0');
-    const defaultTags = [
-      { tags: { Environment: config.name, Service: config.project, ManagedBy: 'cdktf', CostCenter: config.costCenter } },
-    ];
-    if (props.validationMode) {
-      new AwsProvider(this, 'aws', {
-        region: config.region,
-        defaultTags,
-        // Dummy credentials: validation must never reach an AWS account.
-        accessKey: 'validation-mode',
-        secretKey: 'validation-mode',
-        skipCredentialsValidation: true,
-        skipRequestingAccountId: true,
-        skipMetadataApiCheck: 'true',
-        skipRegionValidation: true,
-      });
-      new LocalBackend(this, { path: `terraform.${config.name}.tfstate` });
-      return;
-    }
-    new AwsProvider(this, 'aws', { region: config.region, allowedAccountIds: [config.accountId], defaultTags });
-    new S3Backend(this, {
-      bucket: config.state.bucket,
-      key: `${config.name}/terraform.tfstate`,
-      region: config.state.region ?? config.region,
-      encrypt: true,
+    configureStack(this, {
+      validationMode: props.validationMode,
+      accountId: config.accountId,
+      region: config.region,
+      tags: { Environment: config.name, Service: config.project, ManagedBy: 'cdktf', CostCenter: config.costCenter },
+      state: { bucket: config.state.bucket, key: platformStateKey(config.name), region: config.state.region },
     });
-    // S3-native state locking (Terraform >= 1.10); cdktf 0.21's S3Backend has no typed field for it.
-    this.addOverride('terraform.backend.s3.use_lockfile', true);
   }
 }

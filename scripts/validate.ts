@@ -1,17 +1,17 @@
 /**
- * `npm run validate`: offline proof that every environment plans (docs/decisions/0002).
+ * `npm run validate`: offline proof that every stack plans (docs/decisions/0002).
  *
- * Synthesizes all stacks in validation mode into .validate/cdktf.out, then per stack runs
- * `terraform init`, `validate` and `plan` with a CLI config this script writes (provider from a
- * filesystem mirror when one exists, else the registry) and a shared plugin cache. Prints one line
- * per stack with the planned resource count and timings; stops at the first failure, printing
- * Terraform's own message.
+ * Synthesizes all stacks in validation mode into .validate/cdktf.out, then per stack of the
+ * manifest runs `terraform init` and `plan` (plan validates the configuration too) with a CLI
+ * config this script writes (provider from a filesystem mirror when one exists, else the registry)
+ * and a shared plugin cache, several stacks at once. Prints one line per stack with the planned
+ * resource count and timings; on failure prints Terraform's own message and exits 1.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ENVIRONMENT_NAMES } from '../services/catalog';
 import { run, synthesize } from './synth-support';
 
 const WORK_DIR = resolve('.validate');
@@ -39,21 +39,46 @@ function writeCliConfig(mirror: string | undefined): string {
   return file;
 }
 
-function terraform(cwd: string, env: NodeJS.ProcessEnv, args: string[]): { stdout: string; seconds: number } {
+function terraform(cwd: string, env: NodeJS.ProcessEnv, args: string[]): Promise<{ stdout: string; seconds: number }> {
   const started = performance.now();
-  const result = spawnSync('terraform', [...args, '-no-color'], { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (result.error) throw new Error(`cannot run terraform: ${result.error.message}`);
-  if (result.status !== 0) {
-    throw new TerraformFailure(`terraform ${args[0]} failed in ${cwd}:\n${(result.stderr || result.stdout).trim()}`);
-  }
-  return { stdout: result.stdout, seconds: (performance.now() - started) / 1000 };
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('terraform', [...args, '-no-color'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.once('error', (error) => reject(new Error(`cannot run terraform: ${error.message}`)));
+    child.once('close', (code) => {
+      const stdout = Buffer.concat(out).toString('utf8');
+      if (code !== 0) {
+        const stderr = Buffer.concat(err).toString('utf8');
+        reject(new TerraformFailure(`terraform ${args[0]} failed in ${cwd}:\n${(stderr || stdout).trim()}`));
+        return;
+      }
+      resolvePromise({ stdout, seconds: (performance.now() - started) / 1000 });
+    });
+  });
 }
 
 interface PlannedChange {
   readonly change: { readonly actions: readonly string[] };
 }
 
-void run(() => {
+interface Manifest {
+  readonly stacks: Readonly<Record<string, { readonly workingDirectory: string }>>;
+}
+
+/** Runs `work` over `items`, at most `limit` at a time, in order of start. */
+async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const workers = Array.from({ length: Math.min(limit, queue.length) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+  });
+  await Promise.all(workers);
+}
+
+void run(async () => {
+  const started = performance.now();
   rmSync(OUT_DIR, { recursive: true, force: true });
   mkdirSync(WORK_DIR, { recursive: true });
   const pluginCache = join(WORK_DIR, 'plugin-cache');
@@ -69,28 +94,30 @@ void run(() => {
 
   const synthStarted = performance.now();
   synthesize(OUT_DIR, true);
+  const manifest = JSON.parse(readFileSync(join(OUT_DIR, 'manifest.json'), 'utf8')) as Manifest;
+  const stacks = Object.keys(manifest.stacks).sort();
+  const concurrency = Number(process.env.VALIDATE_CONCURRENCY ?? Math.max(2, availableParallelism()));
   console.log(
-    `synthesized ${ENVIRONMENT_NAMES.length} stacks in validation mode in ${((performance.now() - synthStarted) / 1000).toFixed(1)} s ` +
-      `(providers: ${mirror ? `mirror ${mirror}` : 'registry'})`,
+    `synthesized ${stacks.length} stacks in validation mode in ${((performance.now() - synthStarted) / 1000).toFixed(1)} s ` +
+      `(providers: ${mirror ? `mirror ${mirror}` : 'registry'}; planning ${concurrency} at a time)`,
   );
 
   try {
-    for (const stack of ENVIRONMENT_NAMES) {
-      const dir = join(OUT_DIR, 'stacks', stack);
-      const init = terraform(dir, env, ['init', '-input=false']);
-      const validate = terraform(dir, env, ['validate']);
-      const plan = terraform(dir, env, ['plan', '-input=false', '-lock=false', '-refresh=false', '-out=plan.tfplan']);
-      const shown = JSON.parse(terraform(dir, env, ['show', '-json', 'plan.tfplan']).stdout) as { resource_changes?: PlannedChange[] };
+    await inPool(stacks, concurrency, async (stack) => {
+      const dir = join(OUT_DIR, manifest.stacks[stack]!.workingDirectory);
+      const init = await terraform(dir, env, ['init', '-input=false', '-backend=true']);
+      const plan = await terraform(dir, env, ['plan', '-input=false', '-lock=false', '-refresh=false', '-out=plan.tfplan']);
+      const shown = JSON.parse((await terraform(dir, env, ['show', '-json', 'plan.tfplan'])).stdout) as { resource_changes?: PlannedChange[] };
       const changes = shown.resource_changes ?? [];
       const creates = changes.filter((c) => c.change.actions.includes('create')).length;
       console.log(
-        `${stack}: plan ok, ${creates} to create (${changes.length} resources) — ` +
-          `init ${init.seconds.toFixed(1)} s, validate ${validate.seconds.toFixed(1)} s, plan ${plan.seconds.toFixed(1)} s`,
+        `${stack}: plan ok, ${creates} to create (${changes.length} resources) — init ${init.seconds.toFixed(1)} s, plan ${plan.seconds.toFixed(1)} s`,
       );
-    }
+    });
   } catch (error) {
     if (!(error instanceof TerraformFailure)) throw error;
     console.error(error.message);
     process.exit(1);
   }
+  console.log(`validated ${stacks.length} stacks in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 });

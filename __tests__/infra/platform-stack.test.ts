@@ -172,7 +172,7 @@ describe('prod vs dev', () => {
 describe('real mode vs validation mode', () => {
   it('real mode: S3 backend with lockfile and encryption, allowed account, default tags', () => {
     const { terraform, provider } = stacks.prod.parsed;
-    expect(terraform.backend.s3).toMatchObject({ key: 'prod/terraform.tfstate', encrypt: true, use_lockfile: true });
+    expect(terraform.backend.s3).toMatchObject({ key: 'prod/platform.tfstate', encrypt: true, use_lockfile: true });
     expect(terraform.required_providers.aws.version).toBe('5.100.0');
     // Write-only secret values need Terraform >= 1.11 (docs/decisions/0006).
     expect(terraform.required_version).toBe('>= 1.11.0');
@@ -183,7 +183,7 @@ describe('real mode vs validation mode', () => {
   it('validation mode: local backend and an offline provider, every resource identical', () => {
     const validation = synthPlatform('dev', true);
     const { terraform, provider } = validation.parsed;
-    expect(terraform.backend).toEqual({ local: { path: 'terraform.dev.tfstate' } });
+    expect(terraform.backend).toEqual({ local: { path: 'dev-platform.tfstate' } });
     expect(provider.aws[0]).toMatchObject({
       skip_credentials_validation: true,
       skip_requesting_account_id: true,

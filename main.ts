@@ -1,12 +1,15 @@
 /**
- * The cdktf app: one PlatformStack per environment in envs/. `cdktf synth|deploy` runs this file
- * (cdktf.json: `npx tsx main.ts`); `npm run synth` and `npm run validate` call `buildApp` directly.
+ * The cdktf app: for each environment in envs/, the platform stack and one stack per catalog
+ * service (modules/stacks). `cdktf synth|deploy` runs this file (cdktf.json: `npx tsx main.ts`);
+ * `npm run synth` and `npm run validate` call `buildApp` directly.
  *
  * PLATFORM_VALIDATION_MODE=1 switches every stack to validation mode (docs/decisions/0002).
  */
 import { App } from 'cdktf';
 import { loadEnvironments } from './envs';
-import { PlatformStack } from './modules/platform-stack';
+import { platformStackName, serviceStackName } from './modules/stacks/naming';
+import { PlatformStack } from './modules/stacks/platform-stack';
+import { ServiceStack } from './modules/stacks/service-stack';
 import { catalog, ENVIRONMENT_NAMES } from './services/catalog';
 
 export interface BuildOptions {
@@ -18,8 +21,13 @@ export interface BuildOptions {
 export function buildApp(options: BuildOptions): App {
   const environments = loadEnvironments(catalog);
   const app = new App(options.outdir ? { outdir: options.outdir } : {});
+  const { validationMode } = options;
   for (const name of ENVIRONMENT_NAMES) {
-    new PlatformStack(app, name, { config: environments[name], catalog, validationMode: options.validationMode });
+    const config = environments[name];
+    new PlatformStack(app, platformStackName(name), { config, catalog, validationMode });
+    for (const spec of catalog.services) {
+      new ServiceStack(app, serviceStackName(name, spec.name), { config, catalog, spec, validationMode });
+    }
   }
   return app;
 }

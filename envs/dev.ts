@@ -27,6 +27,6 @@ export const dev: EnvironmentInput = {
   aurora: { minCapacityAcu: 0.5, maxCapacityAcu: 2, readers: 0, deletionProtection: false, backupRetentionDays: 1 },
   dynamodb: { deletionProtection: false },
   cache: { nodeType: 'cache.t4g.micro', replicas: 0, multiAz: false, snapshotRetentionDays: 0 },
-  compute: { spotSharePercent: 100, imageTag: 'bootstrap', healthCheckGraceSeconds: 60 },
+  compute: { spotSharePercent: 100, healthCheckGraceSeconds: 60 },
   observability: { logRetentionDays: 7 },
 };

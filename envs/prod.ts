@@ -25,6 +25,6 @@ export const prod: EnvironmentInput = {
   aurora: { minCapacityAcu: 1, maxCapacityAcu: 16, readers: 1, deletionProtection: true, backupRetentionDays: 14 },
   dynamodb: { deletionProtection: true },
   cache: { nodeType: 'cache.r7g.large', replicas: 2, multiAz: true, snapshotRetentionDays: 7 },
-  compute: { spotSharePercent: 0, imageTag: 'bootstrap', healthCheckGraceSeconds: 60 },
-  observability: { logRetentionDays: 90, alarmEmail: 'platform-oncall@example.com' },
+  compute: { spotSharePercent: 0, healthCheckGraceSeconds: 60 },
+  observability: { logRetentionDays: 365, alarmEmail: 'platform-oncall@example.com' },
 };

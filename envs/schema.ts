@@ -62,6 +62,8 @@ export const environmentSchema = z.strictObject({
     readers: z.number().int().min(0).max(15).default(0),
     deletionProtection: z.boolean().default(true),
     backupRetentionDays: z.number().int().min(1).max(35).default(7),
+    /** Enhanced Monitoring granularity in seconds (0 = off). */
+    monitoringIntervalSeconds: z.literal([0, 1, 5, 10, 15, 30, 60]).default(60),
   }),
   dynamodb: z.strictObject({ deletionProtection: z.boolean().default(true) }),
   cache: z.strictObject({
@@ -77,10 +79,19 @@ export const environmentSchema = z.strictObject({
   compute: z.strictObject({
     /** Share of tasks (percent) on FARGATE_SPOT; the rest on FARGATE. */
     spotSharePercent: z.number().int().min(0).max(100).default(0),
-    /** Default image tag for every service; the pipeline overrides it per service (docs/decisions/0004). */
-    imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/),
     healthCheckGraceSeconds: z.number().int().min(0).max(2_147_483_647).default(60),
   }),
+  /**
+   * Access-token signing keys (KMS, ES256; docs/decisions/0008), by stable name. Every key listed
+   * verifies; `signWith` signs. Rollover: add a key, deploy; switch `signWith`, deploy the issuer;
+   * remove the old key once its last tokens expired.
+   */
+  tokens: z
+    .strictObject({
+      keys: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'must be a short kebab-case name')).min(1).max(3),
+      signWith: z.string(),
+    })
+    .default({ keys: ['k1'], signWith: 'k1' }),
   observability: z.strictObject({
     logRetentionDays: z.number().int().default(30),
     /** Address subscribed to the alarm topic (none: subscribe out of band). */
@@ -216,6 +227,13 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
         : { field: 'certificateArn', message: `the ALB certificate must be issued in ${c.region}` },
   },
   {
+    id: 'tokens-sign-with-listed-key',
+    check: (c) =>
+      c.tokens.keys.includes(c.tokens.signWith) && new Set(c.tokens.keys).size === c.tokens.keys.length
+        ? undefined
+        : { field: 'tokens.signWith', message: `must name one of the distinct tokens.keys (${c.tokens.keys.join(', ')})` },
+  },
+  {
     id: 'aurora-capacity',
     check: (c) =>
       c.aurora.minCapacityAcu <= c.aurora.maxCapacityAcu && (c.aurora.minCapacityAcu * 2) % 1 === 0
@@ -297,6 +315,34 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
     check: (c) =>
       isProd(c) && c.compute.spotSharePercent > 50
         ? { field: 'compute.spotSharePercent', message: 'prod may run at most 50 % of tasks on Fargate Spot' }
+        : undefined,
+  },
+  {
+    id: 'prod-log-retention',
+    check: (c) =>
+      !isProd(c)
+        ? undefined
+        : firstFailing(
+            [
+              ['observability.logRetentionDays', c.observability.logRetentionDays],
+              ['network.flowLogRetentionDays', c.network.flowLogRetentionDays],
+            ] as const,
+            ([, days]) => (days >= 365 ? undefined : `prod keeps logs at least 365 days, got ${days}`),
+            ([field]) => field,
+          ),
+  },
+  {
+    id: 'prod-enhanced-monitoring',
+    check: (c) =>
+      isProd(c) && c.aurora.monitoringIntervalSeconds === 0
+        ? { field: 'aurora.monitoringIntervalSeconds', message: 'prod needs Aurora Enhanced Monitoring (1..60 s)' }
+        : undefined,
+  },
+  {
+    id: 'prod-cache-snapshots',
+    check: (c) =>
+      isProd(c) && c.cache.snapshotRetentionDays < 1
+        ? { field: 'cache.snapshotRetentionDays', message: 'prod keeps at least one daily cache snapshot' }
         : undefined,
   },
   {

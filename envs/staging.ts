@@ -25,6 +25,6 @@ export const staging: EnvironmentInput = {
   aurora: { minCapacityAcu: 0.5, maxCapacityAcu: 4, readers: 1, deletionProtection: false },
   dynamodb: { deletionProtection: false },
   cache: { nodeType: 'cache.t4g.small', replicas: 1, multiAz: true },
-  compute: { spotSharePercent: 50, imageTag: 'bootstrap' },
+  compute: { spotSharePercent: 50 },
   observability: { logRetentionDays: 30 },
 };

@@ -95,7 +95,9 @@ export function validateCatalog(catalog: Catalog): void {
       const problem = fargateSizingProblem(s.sizing[env]);
       check(problem === undefined, `${where}: sizing.${env}: ${problem}`);
     }
-    check(s.scaling.cpuTargetPercent > 0 && s.scaling.cpuTargetPercent <= 100, `${where}: scaling.cpuTargetPercent must be 1..100`);
+    for (const key of ['cpuTargetPercent', 'memoryTargetPercent'] as const) {
+      check(s.scaling[key] > 0 && s.scaling[key] <= 100, `${where}: scaling.${key} must be 1..100`);
+    }
     check(s.routes.length === 0 || (s.scaling.requestsPerTarget ?? 0) > 0, `${where}: a routed service needs scaling.requestsPerTarget`);
     const consumes = s.needs.consumes ?? [];
     check(consumes.length === 0 || (s.scaling.backlogPerTask ?? 0) > 0, `${where}: a consumer needs scaling.backlogPerTask (queue backlog scaling)`);

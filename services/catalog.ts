@@ -69,6 +69,8 @@ export interface TaskSizing {
 export interface ScalingSpec {
   /** Target-tracking on average CPU. */
   readonly cpuTargetPercent: number;
+  /** Target-tracking on average memory. */
+  readonly memoryTargetPercent: number;
   /** Target-tracking on ALB requests per target (services with routes). */
   readonly requestsPerTarget?: number;
   /** Target-tracking on visible messages per running task (consumers). */
@@ -163,7 +165,7 @@ export const catalog: Catalog = {
         staging: { cpu: 512, memory: 1024, minTasks: 2, maxTasks: 4 },
         prod: { cpu: 1024, memory: 2048, minTasks: 3, maxTasks: 12 },
       },
-      scaling: { cpuTargetPercent: 60, requestsPerTarget: 800 },
+      scaling: { cpuTargetPercent: 60, memoryTargetPercent: 75, requestsPerTarget: 800 },
       needs: { postgres: { database: 'users' }, cache: true, publishes: ['events'], tokens: 'sign' },
       secrets: [jwtSecret],
     },
@@ -179,7 +181,7 @@ export const catalog: Catalog = {
         staging: { cpu: 512, memory: 1024, minTasks: 2, maxTasks: 4 },
         prod: { cpu: 1024, memory: 2048, minTasks: 3, maxTasks: 12 },
       },
-      scaling: { cpuTargetPercent: 60, requestsPerTarget: 600 },
+      scaling: { cpuTargetPercent: 60, memoryTargetPercent: 75, requestsPerTarget: 600 },
       needs: {
         tables: [
           {
@@ -221,7 +223,7 @@ export const catalog: Catalog = {
         staging: { cpu: 256, memory: 512, minTasks: 2, maxTasks: 4 },
         prod: { cpu: 512, memory: 1024, minTasks: 2, maxTasks: 8 },
       },
-      scaling: { cpuTargetPercent: 60, requestsPerTarget: 800, backlogPerTask: 100 },
+      scaling: { cpuTargetPercent: 60, memoryTargetPercent: 75, requestsPerTarget: 800, backlogPerTask: 100 },
       needs: {
         tables: [
           {

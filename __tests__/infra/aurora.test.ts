@@ -1,5 +1,6 @@
-import { AuroraPostgres, type AuroraPostgresProps } from '../../modules/aurora/aurora-postgres';
-import { ALARM_TOPIC_ARN, REGION, actionsOf, ref, synthDataPlane } from './support/data-plane';
+import { AuroraPostgres, ENHANCED_MONITORING_POLICY_ARN, type AuroraPostgresProps } from '../../modules/aurora/aurora-postgres';
+import { Connections } from '../../modules/security/connections';
+import { ACCOUNT_ID, ALARM_TOPIC_ARN, REGION, actionsOf, ref, synthDataPlane } from './support/data-plane';
 
 const base = {
   name: 'prod-db',
@@ -12,13 +13,16 @@ const base = {
   deletionProtection: true,
   backupRetentionDays: 14,
   databaseName: 'users',
+  accountId: ACCOUNT_ID,
+  region: REGION,
 } as const;
 
 describe('AuroraPostgres', () => {
   const synth = synthDataPlane(({ scope, kmsKey, grantee }) => {
     const db = new AuroraPostgres(scope, 'db', { ...base, kmsKey, alarmTopicArn: ALARM_TOPIC_ARN });
-    db.allowFrom('sg-user', 'user service');
-    db.grantMasterSecretRead(grantee('user-execution'));
+    db.connections.allowFrom(scope, new Connections('user', 'sg-user'));
+    db.grantMasterSecretRead(grantee('user-migrate-execution'));
+    db.grantConnect(grantee('user-task'), 'user_app');
   });
   const cluster = synth.only('aws_rds_cluster');
   const keyArn = ref('aws_kms_key', synth.only('aws_kms_key'), synth, 'arn');
@@ -79,17 +83,44 @@ describe('AuroraPostgres', () => {
     }
   });
 
-  it('subnet group and security group: 5432 from the allowed client only', () => {
+  it('Enhanced Monitoring every 60 s through a role only RDS monitoring of this account assumes', () => {
+    const role = synth.only('aws_iam_role');
+    expect(JSON.parse(role.assume_role_policy).Statement[0]).toMatchObject({
+      Principal: { Service: 'monitoring.rds.amazonaws.com' },
+      Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT_ID } },
+    });
+    expect(synth.only('aws_iam_role_policy_attachment').policy_arn).toBe(ENHANCED_MONITORING_POLICY_ARN);
+    for (const instance of instances) {
+      expect(instance.monitoring_interval).toBe(60);
+      expect(instance.monitoring_role_arn).toBe(ref('aws_iam_role', role, synth, 'arn'));
+    }
+  });
+
+  it('subnet group and security group: 5432 from the allowed client only, both halves of the path', () => {
     expect(synth.only('aws_db_subnet_group').subnet_ids).toEqual(base.subnetIds);
+    const group = ref('aws_security_group', synth.only('aws_security_group'), synth, 'id');
     expect(synth.only('aws_vpc_security_group_ingress_rule')).toMatchObject({
+      security_group_id: group,
       from_port: 5432,
       to_port: 5432,
       referenced_security_group_id: 'sg-user',
     });
+    expect(synth.only('aws_vpc_security_group_egress_rule')).toMatchObject({
+      security_group_id: 'sg-user',
+      referenced_security_group_id: group,
+      from_port: 5432,
+    });
+  });
+
+  it('grantConnect: rds-db:connect as exactly one database user of this cluster', () => {
+    const [statement] = synth.statements('user-task');
+    expect(statement.Action).toEqual(['rds-db:connect']);
+    const resourceId = ref('aws_rds_cluster', cluster, synth, 'cluster_resource_id');
+    expect(statement.Resource).toEqual([`arn:aws:rds-db:${REGION}:${ACCOUNT_ID}:dbuser:${resourceId}/user_app`]);
   });
 
   it('grantMasterSecretRead: the RDS-managed secret and Decrypt through Secrets Manager', () => {
-    const statements = synth.statements('user-execution');
+    const statements = synth.statements('user-migrate-execution');
     expect(actionsOf(statements)).toEqual(['kms:Decrypt', 'secretsmanager:GetSecretValue']);
     expect(statements[0].Resource).toEqual([
       `\${aws_rds_cluster.${Object.keys(synth.resources('aws_rds_cluster'))[0]}.master_user_secret[0].secret_arn}`,
@@ -115,11 +146,20 @@ describe('AuroraPostgres', () => {
     expect(Object.keys(dev.resources('aws_rds_cluster_instance'))).toHaveLength(1);
   });
 
+  it('Enhanced Monitoring can be switched off (no role then)', () => {
+    const off = synthDataPlane(({ scope, kmsKey }) => {
+      new AuroraPostgres(scope, 'db', { ...base, monitoringIntervalSeconds: 0, kmsKey });
+    });
+    expect(off.resources('aws_iam_role')).toEqual({});
+    for (const instance of Object.values(off.resources('aws_rds_cluster_instance'))) expect(instance.monitoring_interval).toBeUndefined();
+  });
+
   it.each<[string, Partial<AuroraPostgresProps>, RegExp]>([
     ['a reader without a second AZ', { availabilityZones: ['eu-west-1a'] }, /reader needs a second availability zone/],
     ['min above max', { minCapacityAcu: 4, maxCapacityAcu: 2 }, /capacity 4\.\.2 ACU/],
     ['a bad database name', { databaseName: 'user-db' }, /not a valid PostgreSQL identifier/],
     ['a malformed engine version', { engineVersion: '16' }, /engineVersion "16" must be <major>\.<minor>/],
+    ['an unsupported monitoring interval', { monitoringIntervalSeconds: 20 }, /monitoringIntervalSeconds must be one of/],
   ])('rejects %s', (_, override, message) => {
     expect(() => synthDataPlane(({ scope, kmsKey }) => new AuroraPostgres(scope, 'db', { ...base, ...override, kmsKey }))).toThrow(
       message,

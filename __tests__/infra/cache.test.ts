@@ -1,3 +1,4 @@
+import { Connections } from '../../modules/security/connections';
 import { Cache, type CacheProps } from '../../modules/cache/cache';
 import { ALARM_TOPIC_ARN, ref, synthDataPlane } from './support/data-plane';
 
@@ -16,7 +17,7 @@ const base = {
 describe('Cache', () => {
   const synth = synthDataPlane(({ scope, kmsKey, grantee }) => {
     const cache = new Cache(scope, 'cache', { ...base, kmsKey, alarmTopicArn: ALARM_TOPIC_ARN });
-    cache.allowFrom('sg-user', 'user service');
+    cache.connections.allowFrom(scope, new Connections('user', 'sg-user'));
     cache.grantConnect(grantee('user-task'));
   });
   const group = synth.only('aws_elasticache_replication_group');
@@ -36,6 +37,8 @@ describe('Cache', () => {
       automatic_failover_enabled: true,
       multi_az_enabled: true,
       snapshot_retention_limit: 7,
+      snapshot_window: '01:00-02:00',
+      final_snapshot_identifier: 'prod-cache-final',
     });
     expect(group.auth_token).toBeUndefined();
     expect(group.subnet_group_name).toBe(ref('aws_elasticache_subnet_group', synth.only('aws_elasticache_subnet_group'), synth, 'name'));
@@ -99,13 +102,13 @@ describe('Cache', () => {
 
   it('single node without Multi-AZ for dev; Multi-AZ without a replica is rejected', () => {
     const dev = synthDataPlane(({ scope, kmsKey }) => {
-      new Cache(scope, 'cache', { ...base, name: 'dev-cache', replicas: 0, multiAz: false, kmsKey });
+      new Cache(scope, 'cache', { ...base, name: 'dev-cache', replicas: 0, multiAz: false, snapshotRetentionDays: 0, kmsKey });
     });
-    expect(dev.only('aws_elasticache_replication_group')).toMatchObject({
-      num_cache_clusters: 1,
-      automatic_failover_enabled: false,
-      multi_az_enabled: false,
-    });
+    const devGroup = dev.only('aws_elasticache_replication_group');
+    expect(devGroup).toMatchObject({ num_cache_clusters: 1, automatic_failover_enabled: false, multi_az_enabled: false });
+    // No snapshots kept: no window, no final snapshot.
+    expect(devGroup.snapshot_window).toBeUndefined();
+    expect(devGroup.final_snapshot_identifier).toBeUndefined();
     expect(dev.resources('aws_cloudwatch_metric_alarm')).toEqual({});
     const invalid: Omit<CacheProps, 'kmsKey'> = { ...base, replicas: 0, multiAz: true };
     expect(() => synthDataPlane(({ scope, kmsKey }) => new Cache(scope, 'c', { ...invalid, kmsKey }))).toThrow(

@@ -1,4 +1,6 @@
 import { LoadBalancer, NOT_FOUND_BODY, TLS_POLICY, type LoadBalancerProps } from '../../modules/load-balancer/load-balancer';
+import { ServiceTargetGroup } from '../../modules/load-balancer/service-target-group';
+import { Connections } from '../../modules/security/connections';
 import { catalog } from '../../services/catalog';
 import { ACCOUNT_ID, ALARM_TOPIC_ARN, REGION, synthDataPlane, type Synthesized } from './support/data-plane';
 
@@ -16,12 +18,13 @@ const props: LoadBalancerProps = {
   alarmTopicArn: ALARM_TOPIC_ARN,
 };
 
-/** The ALB with every catalog service attached, as the platform stack does it. */
+/** The ALB with every catalog service attached, as the service stacks do it. */
 const synthAlb = (overrides: Partial<LoadBalancerProps> = {}): Synthesized =>
   synthDataPlane(({ scope }) => {
     const alb = new LoadBalancer(scope, 'alb', { ...props, ...overrides });
     for (const s of catalog.services) {
-      alb.addService({ name: s.name, port: s.containerPort, healthPath: s.healthPath, routes: s.routes, securityGroupId: `sg-${s.name}` });
+      new ServiceTargetGroup(scope, `tg-${s.name}`, { loadBalancer: alb, name: `test-${s.name}`, port: s.containerPort, healthPath: s.healthPath, routes: s.routes });
+      new Connections(s.name, `sg-${s.name}`, s.containerPort).allowFrom(scope, alb.connections);
     }
   });
 
@@ -83,7 +86,7 @@ describe('LoadBalancer', () => {
   });
 
   it('opens 443 and 80 to the world, and egress only to each service on its port', () => {
-    const ingress = Object.values(prodLike.resources('aws_vpc_security_group_ingress_rule'));
+    const ingress = Object.values(prodLike.resources('aws_vpc_security_group_ingress_rule')).filter((r) => r.cidr_ipv4);
     expect(ingress.map((r) => [r.cidr_ipv4, r.from_port]).sort()).toEqual([['0.0.0.0/0', 443], ['0.0.0.0/0', 80]]);
     const egress = Object.values(prodLike.resources('aws_vpc_security_group_egress_rule'));
     expect(egress.map((r) => [r.referenced_security_group_id, r.from_port, r.to_port]).sort()).toEqual(

@@ -1,34 +1,25 @@
 import { Testing } from 'cdktf';
 import { AlarmTopic } from '../../modules/observability/alarm-topic';
-import { PlatformDashboard } from '../../modules/observability/dashboard';
+import { Dashboard } from '../../modules/observability/dashboard';
 import { LogGroup } from '../../modules/observability/log-group';
+import { metric } from '../../modules/observability/metric';
 import { metricAlarm } from '../../modules/observability/metric-alarm';
 import { KmsKey } from '../../modules/security/kms-key';
 import { ACCOUNT_ID, ALARM_TOPIC_ARN, REGION, ref, synthDataPlane } from './support/data-plane';
 
 describe('observability', () => {
   const synth = synthDataPlane(({ scope, kmsKey }) => {
-    new AlarmTopic(scope, 'alarms', { name: 'prod-alarms', kmsKey });
+    new AlarmTopic(scope, 'alarms', { name: 'prod-alarms', kmsKey, alarmNamePattern: 'test-*' });
     new LogGroup(scope, 'logs', { name: '/platform/prod/user', retentionDays: 30, kmsKey });
-    metricAlarm(scope, 'latency', {
-      alarmName: 'p99',
-      description: 'slow',
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'TargetResponseTime',
-      dimensions: { LoadBalancer: 'app/x/1' },
-      percentile: 'p99',
-      threshold: 1,
-      alarmTopicArn: ALARM_TOPIC_ARN,
-    });
-    new PlatformDashboard(scope, 'dashboard', {
+    const latency = metric('AWS/ApplicationELB', 'TargetResponseTime', { LoadBalancer: 'app/x/1' }, 'p99');
+    metricAlarm(scope, 'latency', { alarmName: 'p99', description: 'slow', metric: latency, threshold: 1, alarmTopicArn: ALARM_TOPIC_ARN });
+    new Dashboard(scope, 'dashboard', {
       name: 'prod-platform',
       region: REGION,
-      loadBalancer: { arnSuffix: 'app/prod/abc', targetGroups: [{ service: 'user', arnSuffix: 'targetgroup/user/1' }] },
-      ecs: { clusterName: 'prod', serviceNames: ['user', 'payment'] },
-      aurora: { clusterIdentifier: 'prod-db' },
-      cache: { nodeIds: ['prod-cache-001', 'prod-cache-002'] },
-      tables: [{ name: 'prod-payments' }],
-      queues: [{ name: 'prod-events', dlqName: 'prod-events-dlq' }],
+      widgets: [
+        { title: 'latency', metrics: [latency, metric('AWS/SQS', 'ApproximateNumberOfMessagesVisible', { QueueName: 'prod-events-dlq' }, 'Maximum', { label: 'dlq' })] },
+        { title: 'empty graphs are dropped', metrics: [] },
+      ],
     });
   });
   const keyArn = ref('aws_kms_key', synth.only('aws_kms_key'), synth, 'arn');
@@ -41,7 +32,10 @@ describe('observability', () => {
       Effect: 'Allow',
       Principal: { Service: 'cloudwatch.amazonaws.com' },
       Action: 'sns:Publish',
-      Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT_ID } },
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': ACCOUNT_ID },
+        ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT_ID}:alarm:test-*` },
+      },
     });
     expect(deny).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
   });
@@ -68,38 +62,24 @@ describe('observability', () => {
     expect(alarm.statistic).toBeUndefined();
   });
 
-  it('dashboard draws every input', () => {
+  it('dashboard draws each graph from the same metric descriptions the alarms use', () => {
     const dashboard = synth.only('aws_cloudwatch_dashboard');
     expect(dashboard.dashboard_name).toBe('prod-platform');
     const body = JSON.parse(dashboard.dashboard_body);
-    const titles = body.widgets.map((w: { properties: { title: string } }) => w.properties.title);
-    expect(titles).toEqual([
-      'ALB requests and 5xx',
-      'Target p99 latency (s)',
-      'Healthy targets',
-      'Service CPU %',
-      'Service memory %',
-      'Aurora CPU % and ACU',
-      'Aurora connections',
-      'Cache memory % and CPU %',
-      'Cache hits / misses',
-      'DynamoDB consumed capacity',
-      'DynamoDB throttles',
-      'Queue backlog and DLQ depth',
-      'Oldest message age (s)',
+    expect(body.widgets).toHaveLength(1);
+    expect(body.widgets[0].properties).toMatchObject({ title: 'latency', region: REGION, view: 'timeSeries' });
+    expect(body.widgets[0].properties.metrics).toEqual([
+      ['AWS/ApplicationELB', 'TargetResponseTime', 'LoadBalancer', 'app/x/1', { stat: 'p99' }],
+      ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', 'prod-events-dlq', { stat: 'Maximum', label: 'dlq' }],
     ]);
-    expect(dashboard.dashboard_body).toContain('"prod-events-dlq"');
-    expect(body.widgets.every((w: { properties: { region: string } }) => w.properties.region === REGION)).toBe(true);
   });
 
   it('rejects an unsupported retention, a key without the needed principals, and an empty dashboard', () => {
     Testing.synthScope((scope) => {
       const bare = new KmsKey(scope, 'bare', { name: 'bare', description: 'x', accountId: ACCOUNT_ID, region: REGION });
-      expect(() => new LogGroup(scope, 'a', { name: 'a', retentionDays: 30, kmsKey: bare })).toThrow(
-        /must list "logs.eu-west-1.amazonaws.com"/,
-      );
-      expect(() => new AlarmTopic(scope, 'b', { name: 'b', kmsKey: bare })).toThrow(/must list "cloudwatch.amazonaws.com"/);
-      expect(() => new PlatformDashboard(scope, 'd', { name: 'd', region: REGION })).toThrow(/nothing to draw/);
+      expect(() => new LogGroup(scope, 'a', { name: 'a', retentionDays: 30, kmsKey: bare })).toThrow(/must admit "logs"/);
+      expect(() => new AlarmTopic(scope, 'b', { name: 'b', kmsKey: bare, alarmNamePattern: 'b-*' })).toThrow(/must admit "cloudwatchAlarmNamePattern"/);
+      expect(() => new Dashboard(scope, 'd', { name: 'd', region: REGION, widgets: [] })).toThrow(/nothing to draw/);
     });
     synthDataPlane(({ scope, kmsKey }) => {
       expect(() => new LogGroup(scope, 'c', { name: 'c', retentionDays: 0, kmsKey })).toThrow(/retentionDays 0 is not one/);

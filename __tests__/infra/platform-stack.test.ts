@@ -1,195 +1,197 @@
-import { imageTagVariable } from '../../modules/platform-stack';
-import { QUEUE_CONSUME_ACTIONS } from '../../modules/queue/queue';
+/**
+ * The stack topology of every environment: what the platform owns, the stack boundaries, the
+ * platform → service contract, least privilege and secrets across stacks, prod vs dev, and real vs
+ * validation mode.
+ */
+import { contractOutputs, placeholderContract } from '../../modules/stacks/platform-contract';
+import { loadEnvironments } from '../../envs';
 import { catalog, ENVIRONMENT_NAMES } from '../../services/catalog';
-import { synthPlatform, type IamStatement, type SynthesizedPlatform } from './support/platform';
+import { containers, synthEnvironment, type IamStatement, type SynthesizedStack } from './support/stacks';
 
 /** Actions AWS does not scope to resources: the only ones allowed on Resource "*". */
 const RESOURCE_WILDCARD_ALLOWED = ['ecr:GetAuthorizationToken'];
 
-const stacks = {} as Record<(typeof ENVIRONMENT_NAMES)[number], SynthesizedPlatform>;
-beforeAll(() => {
-  for (const env of ENVIRONMENT_NAMES) stacks[env] = synthPlatform(env);
-});
-
-const identityPolicies = (s: SynthesizedPlatform): IamStatement[] =>
+const identityPolicies = (s: SynthesizedStack): IamStatement[] =>
   [...Object.values(s.resources('aws_iam_role_policy')), ...Object.values(s.resources('aws_iam_policy'))].flatMap(
     (p) => JSON.parse(p.policy).Statement,
   );
-const resourcesOf = (statements: IamStatement[]) => statements.flatMap((s) => s.Resource);
 
-describe.each(ENVIRONMENT_NAMES)('%s stack', (env) => {
-  it('calls no data source (AZs, account, zones come from config)', () => {
-    expect(stacks[env].parsed.data).toBeUndefined();
+/** Resource types that only the platform may own (shared by every service). */
+const PLATFORM_ONLY = [
+  'aws_vpc',
+  'aws_kms_key',
+  'aws_rds_cluster',
+  'aws_elasticache_replication_group',
+  'aws_dynamodb_table',
+  'aws_sqs_queue',
+  'aws_lb',
+  'aws_lb_listener',
+  'aws_ecs_cluster',
+  'aws_ecr_repository',
+  'aws_sns_topic',
+];
+
+describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
+  const stacks = synthEnvironment(env);
+
+  it('has one platform stack and one stack per catalog service, each with its own state key', () => {
+    expect(stacks.platform.name).toBe(`${env}-platform`);
+    expect(Object.keys(stacks.services).sort()).toEqual(catalog.services.map((s) => s.name).sort());
+    const keys = stacks.all.map((s) => s.parsed.terraform.backend.s3.key);
+    expect(keys).toEqual([`${env}/platform.tfstate`, ...catalog.services.map((s) => `${env}/services/${s.name}.tfstate`)]);
+    for (const s of stacks.all) expect(s.parsed.terraform.backend.s3).toMatchObject({ encrypt: true, use_lockfile: true });
+  });
+
+  it('calls no data source that reaches AWS (the only data source is the platform remote state)', () => {
+    expect(stacks.platform.parsed.data).toBeUndefined();
+    for (const s of Object.values(stacks.services)) expect(Object.keys(s.parsed.data)).toEqual(['terraform_remote_state']);
+  });
+
+  it('no resource is owned by two stacks, and shared resources live in the platform only', () => {
+    const names = (s: SynthesizedStack) =>
+      Object.entries(s.parsed.resource ?? {})
+        // An inline role policy's name is unique per role, not per account.
+        .filter(([type]) => type !== 'aws_iam_role_policy')
+        .flatMap(([type, byId]) =>
+        Object.values(byId as Record<string, Record<string, unknown>>).flatMap((r) => {
+          const name = r.name ?? r.family ?? r.alarm_name ?? r.dashboard_name;
+          return typeof name === 'string' ? [`${type}:${name}`] : [];
+        }),
+      );
+    const all = stacks.all.flatMap(names);
+    expect(all.filter((n, i) => all.indexOf(n) !== i)).toEqual([]);
+    for (const s of Object.values(stacks.services)) {
+      for (const type of PLATFORM_ONLY) expect(Object.keys(s.resources(type))).toEqual([]);
+    }
+  });
+
+  it("no service stack contains another service's resources", () => {
+    for (const [name, stack] of Object.entries(stacks.services)) {
+      const others = catalog.services.map((s) => s.name).filter((n) => n !== name);
+      const named = JSON.stringify(stack.parsed.resource);
+      for (const other of others) expect(named).not.toMatch(new RegExp(`platform-${env}-${other}\\b`));
+    }
+  });
+
+  it("the contract's keys are exactly the platform's contract outputs, and the services read only those", () => {
+    const config = loadEnvironments()[env];
+    const expected = Object.keys(contractOutputs(placeholderContract(catalog, config))).sort();
+    const published = Object.keys(stacks.platform.parsed.output).filter((o) => o !== 'alb_dns_name').sort();
+    expect(published).toEqual(expected);
+    for (const s of Object.values(stacks.services)) {
+      const read = [...s.json.matchAll(/data\.terraform_remote_state\.platform\.outputs\.(\w+)/g)].map((m) => m[1]!);
+      for (const output of read) expect(expected).toContain(output);
+    }
   });
 
   it('grants no wildcard action, and Resource "*" only to actions without resource-level permissions', () => {
-    const statements = identityPolicies(stacks[env]);
-    expect(statements.length).toBeGreaterThan(10);
-    for (const s of statements) {
-      for (const action of s.Action) expect(action === '*' || action.endsWith(':*')).toBe(false);
-      if (s.Resource.includes('*')) expect(s.Action.every((a) => RESOURCE_WILDCARD_ALLOWED.includes(a))).toBe(true);
-    }
-    // No policy document anywhere (key, bucket, topic, queue policies too) allows Action "*".
-    expect(stacks[env].json).not.toMatch(/\\"Action\\":\\"\*\\"/);
-  });
-
-  it('contains no secret literal', () => {
-    const s = stacks[env];
-    // Secret values exist only as write-only arguments fed by ephemeral resources (never in state).
-    for (const version of Object.values(s.resources('aws_secretsmanager_secret_version'))) {
-      expect(version.secret_string).toBeUndefined();
-      expect(version.secret_string_wo).toMatch(/^\$\{ephemeral\./);
-    }
-    for (const cluster of Object.values(s.resources('aws_rds_cluster'))) {
-      expect(cluster.master_password).toBeUndefined();
-      expect(cluster.manage_master_user_password).toBe(true);
-    }
-    for (const group of Object.values(s.resources('aws_elasticache_replication_group'))) expect(group.auth_token).toBeUndefined();
-    const secretEnv = new Set(['JWT_SECRET', 'DATABASE_PASSWORD', 'DATABASE_USER']);
-    for (const task of Object.values(s.resources('aws_ecs_task_definition'))) {
-      for (const container of JSON.parse(task.container_definitions)) {
-        expect(container.environment.filter((e: { name: string }) => secretEnv.has(e.name))).toEqual([]);
-        for (const secret of container.secrets) expect(secret.valueFrom).toMatch(/^\$\{aws_(secretsmanager_secret|rds_cluster)\./);
+    for (const s of stacks.all) {
+      for (const statement of identityPolicies(s)) {
+        for (const action of statement.Action) expect(action === '*' || action.endsWith(':*')).toBe(false);
+        if (statement.Resource.includes('*')) expect(statement.Action.every((a) => RESOURCE_WILDCARD_ALLOWED.includes(a))).toBe(true);
       }
     }
   });
 
-  it('tiers security groups: Aurora and the cache admit only the services that need them', () => {
-    const s = stacks[env];
-    const serviceSg = (name: string) => s.ref('aws_security_group', (g) => g.name === `platform-${env}-${name}-service`, 'id');
-    const ingressTo = (groupName: string) => {
-      const group = s.ref('aws_security_group', (g) => g.name === groupName, 'id');
-      return Object.values(s.resources('aws_vpc_security_group_ingress_rule')).filter((r) => r.security_group_id === group);
-    };
-    const needing = (need: 'postgres' | 'cache') => catalog.services.filter((svc) => svc.needs[need]).map((svc) => serviceSg(svc.name)).sort();
-    const aurora = ingressTo(`platform-${env}-aurora`);
-    expect(aurora.map((r) => r.referenced_security_group_id).sort()).toEqual(needing('postgres'));
-    expect(aurora.every((r) => r.from_port === 5432 && r.to_port === 5432 && !r.cidr_ipv4)).toBe(true);
-    const cache = Object.values(s.resources('aws_vpc_security_group_ingress_rule')).filter((r) => r.from_port === 6379);
-    expect(cache.map((r) => r.referenced_security_group_id).sort()).toEqual(needing('cache'));
-    // Services that do not need a store have no egress towards it either.
-    const egress = Object.values(s.resources('aws_vpc_security_group_egress_rule'));
-    expect(egress.filter((r) => r.security_group_id === serviceSg('payment') && [5432, 6379].includes(r.from_port))).toEqual([]);
-    // Each service admits only the ALB, on its own port.
-    for (const svc of catalog.services) {
-      const rules = Object.values(s.resources('aws_vpc_security_group_ingress_rule')).filter((r) => r.security_group_id === serviceSg(svc.name));
-      expect(rules.map((r) => [r.referenced_security_group_id, r.from_port])).toEqual([[s.ref('aws_security_group', (g) => g.name === `platform-${env}-alb`, 'id'), svc.containerPort]]);
+  it('contains no secret value: no password argument, no secret in any container environment', () => {
+    for (const s of stacks.all) {
+      expect(s.json).not.toMatch(/"(master_password|auth_token|secret_string|password)"\s*:/);
+      for (const container of Object.values(containers(s))) {
+        const names = container.environment.map((e: { name: string }) => e.name);
+        expect(names.filter((n: string) => /PASSWORD|SECRET|PRIVATE/.test(n))).toEqual([]);
+        for (const secret of container.secrets) expect(secret.valueFrom).toMatch(/^\$\{data\.terraform_remote_state\.platform\.outputs\.postgres_master_secret_arn\}:/);
+      }
     }
+    for (const cluster of Object.values(stacks.platform.resources('aws_rds_cluster'))) expect(cluster.manage_master_user_password).toBe(true);
   });
 
-  it('takes each image tag from a validated Terraform variable defaulting to the config', () => {
-    for (const svc of catalog.services) {
-      const variable = stacks[env].parsed.variable[imageTagVariable(svc.name)];
-      expect(variable).toMatchObject({ type: 'string', default: 'bootstrap' });
-      expect(variable.validation).toHaveLength(1);
-    }
-  });
-});
-
-describe('least privilege (prod)', () => {
-  let prod: SynthesizedPlatform;
-  let auroraSecret: string;
-  beforeAll(() => {
-    prod = stacks.prod;
-    auroraSecret = Object.keys(prod.resources('aws_rds_cluster'))[0]!;
-  });
-
-  it('the payment task role reaches its own tables and the events queue, not Aurora or the notifications table', () => {
-    const statements = prod.roleStatements('platform-prod-payment-task');
-    const resources = resourcesOf(statements).join(' ');
-    expect(resources).not.toMatch(new RegExp(auroraSecret));
-    const notificationsTable = prod.ref('aws_dynamodb_table', (t) => t.name === 'platform-prod-notifications', 'arn');
-    expect(resources).not.toContain(notificationsTable);
-    for (const table of ['payments', 'idempotency-keys', 'payment-outbox']) {
-      expect(resources).toContain(prod.ref('aws_dynamodb_table', (t) => t.name === `platform-prod-${table}`, 'arn'));
-    }
-    const sqs = statements.filter((s) => s.Action.some((a) => a.startsWith('sqs:')));
-    expect(sqs.flatMap((s) => s.Action)).toEqual(['sqs:SendMessage']);
-    // Nor can its execution role read the database secret.
-    expect(resourcesOf(prod.roleStatements('platform-prod-payment-execution')).join(' ')).not.toMatch(new RegExp(auroraSecret));
-  });
-
-  it('the notification task role may only consume its queue', () => {
-    const statements = prod.roleStatements('platform-prod-notification-task');
-    const sqs = statements.filter((s) => s.Action.some((a) => a.startsWith('sqs:')));
-    expect(sqs.flatMap((s) => s.Action).sort()).toEqual([...QUEUE_CONSUME_ACTIONS].sort());
-    expect(sqs.flatMap((s) => s.Action)).not.toContain('sqs:SendMessage');
-    const queue = prod.ref('aws_sqs_queue', (q) => q.name === 'platform-prod-events', 'arn');
-    expect(resourcesOf(sqs)).toEqual([queue]);
-    const ses = statements.filter((s) => s.Action.includes('ses:SendEmail'));
-    expect(resourcesOf(ses)).toEqual(['arn:aws:ses:eu-west-1:333333333333:identity/example.com']);
-  });
-
-  it('only the user service reads the database secret, through its execution role', () => {
-    const readers = catalog.services.filter((svc) =>
-      [`platform-prod-${svc.name}-task`, `platform-prod-${svc.name}-execution`].some((role) =>
-        resourcesOf(prod.roleStatements(role)).some((r) => r.includes(auroraSecret)),
-      ),
-    );
-    expect(readers.map((svc) => svc.name)).toEqual(['user']);
-    expect(resourcesOf(prod.roleStatements('platform-prod-user-task')).join(' ')).not.toMatch(new RegExp(auroraSecret));
+  it('publishes one ECR repository, immutable, per catalog service, and one signing key per configured token key', () => {
+    const repositories = Object.values(stacks.platform.resources('aws_ecr_repository'));
+    expect(repositories.map((r) => r.name).sort()).toEqual(catalog.services.map((s) => `platform/${s.name}`).sort());
+    const signing = Object.values(stacks.platform.resources('aws_kms_key')).filter((k) => k.key_usage === 'SIGN_VERIFY');
+    expect(signing).toHaveLength(loadEnvironments()[env].tokens.keys.length);
   });
 });
 
 describe('prod vs dev', () => {
-  const count = (s: SynthesizedPlatform, type: string) => Object.keys(s.resources(type)).length;
-  const only = (s: SynthesizedPlatform, type: string) => Object.values(s.resources(type))[0]!;
+  const prod = synthEnvironment('prod').platform;
+  const dev = synthEnvironment('dev').platform;
+  const count = (s: SynthesizedStack, type: string) => Object.keys(s.resources(type)).length;
 
   it('prod spreads NAT per AZ and uses interface endpoints; dev has one NAT and none', () => {
-    expect(count(stacks.prod, 'aws_nat_gateway')).toBe(3);
-    expect(count(stacks.dev, 'aws_nat_gateway')).toBe(1);
-    const interfaces = (s: SynthesizedPlatform) => Object.values(s.resources('aws_vpc_endpoint')).filter((e) => e.vpc_endpoint_type === 'Interface').length;
-    expect(interfaces(stacks.prod)).toBe(6);
-    expect(interfaces(stacks.dev)).toBe(0);
+    expect(count(prod, 'aws_nat_gateway')).toBe(3);
+    expect(count(dev, 'aws_nat_gateway')).toBe(1);
+    const interfaces = (s: SynthesizedStack) => Object.values(s.resources('aws_vpc_endpoint')).filter((e) => e.vpc_endpoint_type === 'Interface').length;
+    expect(interfaces(prod)).toBe(6);
+    expect(interfaces(dev)).toBe(0);
   });
 
-  it('prod protects what holds data and logs ALB access; dev can be torn down', () => {
-    expect(only(stacks.prod, 'aws_lb').enable_deletion_protection).toBe(true);
-    expect(only(stacks.dev, 'aws_lb').enable_deletion_protection).toBe(false);
-    expect(only(stacks.prod, 'aws_rds_cluster').deletion_protection).toBe(true);
-    expect(only(stacks.dev, 'aws_rds_cluster').deletion_protection).toBe(false);
-    expect(Object.values(stacks.prod.resources('aws_dynamodb_table')).every((t) => t.deletion_protection_enabled === true)).toBe(true);
-    expect(Object.values(stacks.dev.resources('aws_dynamodb_table')).every((t) => t.deletion_protection_enabled === false)).toBe(true);
-    expect(only(stacks.prod, 'aws_lb').access_logs.enabled).toBe(true);
-    expect(count(stacks.dev, 'aws_s3_bucket')).toBe(0);
+  it('prod protects what holds data, keeps logs a year, monitors Aurora; dev can be torn down', () => {
+    expect(prod.only('aws_lb').enable_deletion_protection).toBe(true);
+    expect(dev.only('aws_lb').enable_deletion_protection).toBe(false);
+    expect(prod.only('aws_rds_cluster').deletion_protection).toBe(true);
+    expect(dev.only('aws_rds_cluster').deletion_protection).toBe(false);
+    expect(Object.values(prod.resources('aws_dynamodb_table')).every((t) => t.deletion_protection_enabled === true)).toBe(true);
+    expect(Object.values(dev.resources('aws_dynamodb_table')).every((t) => t.deletion_protection_enabled === false)).toBe(true);
+    expect(Object.values(prod.resources('aws_cloudwatch_log_group')).every((g) => g.retention_in_days >= 365)).toBe(true);
+    for (const service of Object.values(synthEnvironment('prod').services)) {
+      for (const group of Object.values(service.resources('aws_cloudwatch_log_group'))) expect(group.retention_in_days).toBeGreaterThanOrEqual(365);
+    }
+    for (const instance of Object.values(prod.resources('aws_rds_cluster_instance'))) {
+      expect(instance.monitoring_interval).toBeLessThanOrEqual(60);
+      expect(instance.monitoring_interval).toBeGreaterThan(0);
+      expect(instance.performance_insights_kms_key_id).toMatch(/aws_kms_key/);
+    }
+    expect(prod.only('aws_elasticache_replication_group')).toMatchObject({ final_snapshot_identifier: 'platform-prod-final' });
+    expect(prod.only('aws_lb').access_logs.enabled).toBe(true);
   });
 
   it('prod runs a reader in another AZ, a Multi-AZ cache, and no more than half on Spot', () => {
-    const azs = Object.values(stacks.prod.resources('aws_rds_cluster_instance')).map((i) => i.availability_zone);
+    const azs = Object.values(prod.resources('aws_rds_cluster_instance')).map((i) => i.availability_zone);
     expect(azs.length).toBeGreaterThanOrEqual(2);
     expect(new Set(azs).size).toBe(azs.length);
-    expect(only(stacks.prod, 'aws_elasticache_replication_group')).toMatchObject({ multi_az_enabled: true, automatic_failover_enabled: true });
-    for (const service of Object.values(stacks.prod.resources('aws_ecs_service'))) {
-      expect(service.capacity_provider_strategy.map((c: { capacity_provider: string }) => c.capacity_provider)).toEqual(['FARGATE']);
-      expect(service.desired_count).toBeGreaterThanOrEqual(2);
+    expect(prod.only('aws_elasticache_replication_group')).toMatchObject({ multi_az_enabled: true, automatic_failover_enabled: true });
+    for (const service of Object.values(synthEnvironment('prod').services)) {
+      const ecs = service.only('aws_ecs_service');
+      expect(ecs.capacity_provider_strategy.map((c: { capacity_provider: string }) => c.capacity_provider)).toEqual(['FARGATE']);
+      expect(ecs.desired_count).toBeGreaterThanOrEqual(2);
     }
-    for (const service of Object.values(stacks.dev.resources('aws_ecs_service'))) {
-      expect(service.capacity_provider_strategy).toEqual([{ capacity_provider: 'FARGATE_SPOT', weight: 1 }]);
+    for (const service of Object.values(synthEnvironment('dev').services)) {
+      expect(service.only('aws_ecs_service').capacity_provider_strategy).toEqual([{ capacity_provider: 'FARGATE_SPOT', weight: 1 }]);
     }
   });
 });
 
 describe('real mode vs validation mode', () => {
-  it('real mode: S3 backend with lockfile and encryption, allowed account, default tags', () => {
-    const { terraform, provider } = stacks.prod.parsed;
+  const real = synthEnvironment('dev');
+  const validation = synthEnvironment('dev', { validationMode: true });
+
+  it('real mode: S3 backend with lockfile and encryption, allowed account, default tags, Terraform >= 1.11', () => {
+    const { terraform, provider } = synthEnvironment('prod').platform.parsed;
     expect(terraform.backend.s3).toMatchObject({ key: 'prod/platform.tfstate', encrypt: true, use_lockfile: true });
     expect(terraform.required_providers.aws.version).toBe('5.100.0');
-    // Write-only secret values need Terraform >= 1.11 (docs/decisions/0006).
     expect(terraform.required_version).toBe('>= 1.11.0');
     expect(provider.aws[0].allowed_account_ids).toEqual(['333333333333']);
     expect(provider.aws[0].default_tags[0].tags).toEqual({ Environment: 'prod', Service: 'platform', ManagedBy: 'cdktf', CostCenter: 'platform-prod' });
+    expect(synthEnvironment('prod').services.user!.parsed.provider.aws[0].default_tags[0].tags.Service).toBe('user');
   });
 
-  it('validation mode: local backend and an offline provider, every resource identical', () => {
-    const validation = synthPlatform('dev', true);
-    const { terraform, provider } = validation.parsed;
-    expect(terraform.backend).toEqual({ local: { path: 'dev-platform.tfstate' } });
-    expect(provider.aws[0]).toMatchObject({
-      skip_credentials_validation: true,
-      skip_requesting_account_id: true,
-      skip_metadata_api_check: 'true',
-      skip_region_validation: true,
-    });
-    expect(validation.parsed.resource).toEqual(stacks.dev.parsed.resource);
+  it('validation mode: local backends, offline providers, the platform read from a local state with defaults; every resource identical', () => {
+    expect(validation.platform.parsed.terraform.backend).toEqual({ local: { path: 'dev-platform.tfstate' } });
+    const user = validation.services.user!;
+    expect(user.parsed.terraform.backend).toEqual({ local: { path: 'dev-services-user.tfstate' } });
+    for (const s of validation.all) {
+      expect(s.parsed.provider.aws[0]).toMatchObject({
+        skip_credentials_validation: true,
+        skip_requesting_account_id: true,
+        skip_metadata_api_check: 'true',
+        skip_region_validation: true,
+      });
+    }
+    const state = user.parsed.data.terraform_remote_state.platform;
+    expect(state.backend).toBe('local');
+    expect(state.config).toEqual({ path: '../dev-platform/dev-platform.tfstate' });
+    expect(Object.keys(state.defaults).sort()).toEqual(Object.keys(real.platform.parsed.output).filter((o) => o !== 'alb_dns_name').sort());
+    for (const [i, s] of validation.all.entries()) expect(s.parsed.resource).toEqual(real.all[i]!.parsed.resource);
   });
 });

@@ -1,97 +1,98 @@
 import { Testing } from 'cdktf';
+import { Connections } from '../../modules/security/connections';
 import { KmsKey } from '../../modules/security/kms-key';
-import { PlatformSecret } from '../../modules/security/platform-secret';
+import { grantSecretRead } from '../../modules/security/secret-read';
 import { DataStoreSecurityGroup } from '../../modules/security/security-group';
+import { SigningKey } from '../../modules/security/signing-key';
 import { ACCOUNT_ID, REGION, actionsOf, ref, synthDataPlane } from './support/data-plane';
 
-describe('security: KMS key, platform secret, data-store security group', () => {
+const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT_ID}:secret:rds!cluster-1`;
+
+describe('security: KMS key, signing key, secret read, data-store security group, connections', () => {
   const synth = synthDataPlane(({ scope, kmsKey, grantee }) => {
-    const secret = new PlatformSecret(scope, 'jwt', { name: 'dev/jwt-signing-key', description: 'JWT key', kmsKey });
-    secret.grantRead(grantee('reader'));
+    grantSecretRead(grantee('reader'), SECRET_ARN, kmsKey);
     kmsKey.grantEncryptDecrypt(grantee('crypto'));
-    const sg = new DataStoreSecurityGroup(scope, 'sg', { name: 'db', description: 'db', vpcId: 'vpc-1', port: 5432 });
-    sg.allowFrom('sg-app', 'from the app');
+    const store = new DataStoreSecurityGroup(scope, 'sg', { name: 'db', description: 'db', vpcId: 'vpc-1' });
+    new Connections('db', store.id, 5432).allowFrom(scope, new Connections('app', 'sg-app'));
+    const tokens = new SigningKey(scope, 'tokens', { name: 'test-tokens-k1', description: 'tokens', accountId: ACCOUNT_ID });
+    tokens.grantSign(grantee('issuer'));
+    tokens.grantVerify(grantee('verifier'));
   });
+  const cmk = Object.values(synth.resources('aws_kms_key')).find((k) => k.enable_key_rotation)!;
 
   it('creates a rotating CMK with an alias', () => {
-    const key = synth.only('aws_kms_key');
-    expect(key.enable_key_rotation).toBe(true);
-    expect(key.deletion_window_in_days).toBe(30);
+    expect(cmk.deletion_window_in_days).toBe(30);
     expect(Testing.toHaveResourceWithProperties(synth.json, 'aws_kms_alias', { name: 'alias/test-data' })).toBe(true);
   });
 
-  it('key policy: account root administers, logs is pinned to this account by encryption context', () => {
-    const policy = JSON.parse(synth.only('aws_kms_key').policy);
-    const [root, logs, cloudwatch] = policy.Statement;
+  it('key policy: account root administers; every service principal is pinned to this account (no confused deputy)', () => {
+    const policy = JSON.parse(cmk.policy);
+    const [root, logs, alarms] = policy.Statement;
     expect(root.Principal).toEqual({ AWS: `arn:aws:iam::${ACCOUNT_ID}:root` });
     expect(logs.Principal).toEqual({ Service: `logs.${REGION}.amazonaws.com` });
-    expect(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toBe(
-      `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:*`,
-    );
-    expect(cloudwatch.Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
-    expect(cloudwatch.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
-    expect(cloudwatch.Condition).toBeUndefined();
-    expect(logs.Action).not.toContain('kms:*');
+    expect(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toBe(`arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:*`);
+    expect(alarms.Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
+    expect(alarms.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(alarms.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': ACCOUNT_ID },
+      ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT_ID}:alarm:test-*` },
+    });
+    for (const statement of policy.Statement.filter((s: { Principal: object }) => 'Service' in s.Principal)) {
+      expect(statement.Condition).toBeDefined();
+      expect(statement.Action).not.toContain('kms:*');
+    }
     expect(policy.Statement).toHaveLength(3);
   });
 
-  it('secret is encrypted with the CMK and its value never appears in the configuration', () => {
-    const secret = synth.only('aws_secretsmanager_secret');
-    expect(secret.kms_key_id).toBe(ref('aws_kms_key', synth.only('aws_kms_key'), synth, 'arn'));
-    const version = synth.only('aws_secretsmanager_secret_version');
-    expect(version.secret_string).toBeUndefined();
-    expect(version.secret_string_wo).toMatch(/^\$\{ephemeral\.aws_secretsmanager_random_password\.[\w-]+\.random_password\}$/);
-    expect(version.secret_string_wo_version).toBe(1);
-    const generators = (synth.parsed.ephemeral as Record<string, Record<string, any>>).aws_secretsmanager_random_password;
-    const [generator] = Object.values(generators);
-    expect(generator.exclude_punctuation).toBe(true);
-    // Deferred to apply on first run: the length depends on the not-yet-created secret.
-    expect(generator.password_length).toMatch(/^\$\{64 \+ length\(substr\(aws_secretsmanager_secret\.[\w-]+\.arn, 0, 0\)\)\}$/);
-  });
-
-  it('grantRead: GetSecretValue on the secret only, Decrypt through Secrets Manager only', () => {
+  it('grantSecretRead: GetSecretValue on the secret only, Decrypt through Secrets Manager only', () => {
     const statements = synth.statements('reader');
     expect(actionsOf(statements)).toEqual(['kms:Decrypt', 'secretsmanager:GetSecretValue']);
-    const secretArn = ref('aws_secretsmanager_secret', synth.only('aws_secretsmanager_secret'), synth, 'arn');
-    expect(statements[0].Resource).toEqual([secretArn]);
-    expect(statements[1].Condition).toEqual({
-      StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` },
-    });
+    expect(statements[0].Resource).toEqual([SECRET_ARN]);
+    expect(statements[1].Condition).toEqual({ StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } });
   });
 
   it('grantEncryptDecrypt: exact KMS actions on the key ARN', () => {
     const [statement] = synth.statements('crypto');
     expect(statement.Action.sort()).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
-    expect(statement.Resource).toEqual([ref('aws_kms_key', synth.only('aws_kms_key'), synth, 'arn')]);
+    expect(statement.Resource).toEqual([ref('aws_kms_key', cmk, synth, 'arn')]);
   });
 
-  it('data-store security group: no inline rules, ingress only on its port from the named group', () => {
+  it('signing key: ECC P-256 SIGN_VERIFY, policy delegates to IAM only; the issuer signs, verifiers read the public key', () => {
+    const key = Object.values(synth.resources('aws_kms_key')).find((k) => k.key_usage === 'SIGN_VERIFY')!;
+    expect(key.customer_master_key_spec).toBe('ECC_NIST_P256');
+    expect(key.enable_key_rotation).toBeUndefined();
+    expect(JSON.parse(key.policy).Statement).toEqual([
+      expect.objectContaining({ Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` } }),
+    ]);
+    const arn = ref('aws_kms_key', key, synth, 'arn');
+    expect(synth.statements('issuer')).toEqual([{ Effect: 'Allow', Action: ['kms:Sign'], Resource: [arn] }]);
+    expect(synth.statements('verifier')).toEqual([{ Effect: 'Allow', Action: ['kms:GetPublicKey'], Resource: [arn] }]);
+  });
+
+  it('data-store security group has no rules of its own; connections write both halves of one path', () => {
     const group = synth.only('aws_security_group');
     expect(group.ingress).toBeUndefined();
     expect(group.egress).toBeUndefined();
-    const rule = synth.only('aws_vpc_security_group_ingress_rule');
-    expect(rule).toMatchObject({ from_port: 5432, to_port: 5432, ip_protocol: 'tcp', referenced_security_group_id: 'sg-app' });
-    expect(rule.cidr_ipv4).toBeUndefined();
-  });
-
-  it('rejects a second rule for the same source and a key policy missing a needed principal', () => {
-    synthDataPlane(({ scope, kmsKey }) => {
-      const sg = new DataStoreSecurityGroup(scope, 'sg', { name: 'db', description: 'db', vpcId: 'vpc-1', port: 5432 });
-      sg.allowFrom('sg-app', 'once');
-      expect(() => sg.allowFrom('sg-app', 'twice')).toThrow(/already allowed/);
-      const bare = new KmsKey(scope, 'bare', { name: 'bare', description: 'x', accountId: ACCOUNT_ID, region: REGION });
-      expect(() => bare.requireServicePrincipal('cloudwatch.amazonaws.com', 'AlarmTopic t')).toThrow(
-        /AlarmTopic t: KMS key "alias\/bare" must list "cloudwatch.amazonaws.com"/,
-      );
-      expect(() => kmsKey.requireServicePrincipal('cloudwatch.amazonaws.com', 'ok')).not.toThrow();
+    const groupId = ref('aws_security_group', group, synth, 'id');
+    const ingress = synth.only('aws_vpc_security_group_ingress_rule');
+    expect(ingress).toMatchObject({ security_group_id: groupId, from_port: 5432, to_port: 5432, ip_protocol: 'tcp', referenced_security_group_id: 'sg-app' });
+    expect(ingress.cidr_ipv4).toBeUndefined();
+    expect(synth.only('aws_vpc_security_group_egress_rule')).toMatchObject({
+      security_group_id: 'sg-app',
+      referenced_security_group_id: groupId,
+      from_port: 5432,
+      to_port: 5432,
     });
   });
 
-  it('rejects a secret shorter than 32 characters', () => {
-    expect(() =>
-      synthDataPlane(({ scope, kmsKey }) => {
-        new PlatformSecret(scope, 's', { name: 's', description: 's', kmsKey, length: 16 });
-      }),
-    ).toThrow(/length must be an integer in 32\.\.4096/);
+  it('rejects a path to a group without a port, and a key without a needed service use', () => {
+    synthDataPlane(({ scope, kmsKey }) => {
+      expect(() => new Connections('client', 'sg-1').allowFrom(scope, new Connections('other', 'sg-2'))).toThrow(/has no port/);
+      const bare = new KmsKey(scope, 'bare', { name: 'bare', description: 'x', accountId: ACCOUNT_ID, region: REGION });
+      expect(() => bare.requireServiceUse('cloudwatchAlarmNamePattern', 'AlarmTopic t')).toThrow(
+        /AlarmTopic t: KMS key "alias\/bare" must admit "cloudwatchAlarmNamePattern"/,
+      );
+      expect(() => kmsKey.requireServiceUse('logs', 'ok')).not.toThrow();
+    });
   });
 });

@@ -3,11 +3,14 @@ import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { RdsCluster } from '@cdktf/provider-aws/lib/rds-cluster';
 import { RdsClusterInstance } from '@cdktf/provider-aws/lib/rds-cluster-instance';
 import { RdsClusterParameterGroup } from '@cdktf/provider-aws/lib/rds-cluster-parameter-group';
-import type { IGrantable } from '../security/grants';
-import type { KmsKey } from '../security/kms-key';
-import { grantSecretRead } from '../security/platform-secret';
+import { ServiceRole } from '../iam/service-role';
+import { Connections } from '../security/connections';
+import { Grant, type IGrantable } from '../security/grants';
+import type { IKey } from '../security/kms-key';
+import { grantSecretRead } from '../security/secret-read';
 import { DataStoreSecurityGroup } from '../security/security-group';
 import { LogGroup } from '../observability/log-group';
+import { metric, type Metric } from '../observability/metric';
 import { metricAlarm } from '../observability/metric-alarm';
 
 export interface AuroraPostgresProps {
@@ -18,7 +21,9 @@ export interface AuroraPostgresProps {
   readonly subnetIds: readonly string[];
   /** Instances are placed round-robin: writer in the first AZ, readers in the following ones. */
   readonly availabilityZones: readonly string[];
-  readonly kmsKey: KmsKey;
+  readonly kmsKey: IKey;
+  readonly accountId: string;
+  readonly region: string;
   /** Serverless v2 capacity range in ACUs (0.5 steps; 0 lets an idle cluster pause). */
   readonly minCapacityAcu: number;
   readonly maxCapacityAcu: number;
@@ -37,6 +42,65 @@ export interface AuroraPostgresProps {
   readonly logRetentionDays?: number;
   /** When set, CPU and connection alarms notify this topic. */
   readonly alarmTopicArn?: string;
+  /** Enhanced Monitoring granularity (1, 5, 10, 15, 30 or 60 s); 0 = off. Default 60. */
+  readonly monitoringIntervalSeconds?: number;
+}
+
+/** AWS's managed policy for the Enhanced Monitoring role (RDS writes OS metrics to CloudWatch Logs). */
+export const ENHANCED_MONITORING_POLICY_ARN = 'arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole';
+const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60];
+
+/** The cluster as service stacks see it: created here, or imported from the platform stack's outputs. */
+export interface IPostgresCluster {
+  readonly endpoint: string;
+  readonly port: number;
+  /** Clients reach the cluster on 5432: `connections.allowFrom(scope, client.connections)`. */
+  readonly connections: Connections;
+  /** `cluster-…` id, the resource part of `rds-db:connect` ARNs. */
+  readonly clusterResourceId: string;
+  /** The RDS-managed master secret (JSON keys `username`, `password`): administration only. */
+  readonly masterSecretArn: string;
+  /** `rds-db:connect` as exactly one database user (IAM database authentication). */
+  grantConnect(grantee: IGrantable, databaseUser: string): Grant;
+  /** Read the master secret and decrypt it through Secrets Manager (the migration task only). */
+  grantMasterSecretRead(grantee: IGrantable): Grant;
+}
+
+export interface PostgresClusterAttributes {
+  readonly endpoint: string;
+  readonly securityGroupId: string;
+  readonly clusterResourceId: string;
+  readonly masterSecretArn: string;
+}
+
+class PostgresClusterReference implements IPostgresCluster {
+  readonly endpoint: string;
+  readonly port = POSTGRES_PORT;
+  readonly connections: Connections;
+  readonly clusterResourceId: string;
+  readonly masterSecretArn: string;
+
+  constructor(
+    attrs: PostgresClusterAttributes,
+    private readonly context: { kmsKey: IKey; accountId: string; region: string },
+  ) {
+    this.endpoint = attrs.endpoint;
+    this.connections = new Connections('aurora', attrs.securityGroupId, POSTGRES_PORT);
+    this.clusterResourceId = attrs.clusterResourceId;
+    this.masterSecretArn = attrs.masterSecretArn;
+  }
+
+  grantConnect(grantee: IGrantable, databaseUser: string): Grant {
+    const { region, accountId } = this.context;
+    return Grant.add(grantee, {
+      actions: ['rds-db:connect'],
+      resources: [`arn:aws:rds-db:${region}:${accountId}:dbuser:${this.clusterResourceId}/${databaseUser}`],
+    });
+  }
+
+  grantMasterSecretRead(grantee: IGrantable): Grant {
+    return grantSecretRead(grantee, this.masterSecretArn, this.context.kmsKey);
+  }
 }
 
 export const POSTGRES_PORT = 5432;
@@ -53,31 +117,34 @@ const maxConnectionsFor = (maxAcu: number): number => Math.min(Math.floor((maxAc
  * authentication, TLS forced by the cluster parameter group, PostgreSQL logs exported to an
  * encrypted log group with retention, backups, and deletion protection with a final snapshot when asked.
  */
-export class AuroraPostgres extends Construct {
+export class AuroraPostgres extends Construct implements IPostgresCluster {
   readonly securityGroupId: string;
   readonly endpoint: string;
   readonly readerEndpoint: string;
   readonly port = POSTGRES_PORT;
   readonly masterSecretArn: string;
   readonly clusterIdentifier: string;
+  readonly clusterResourceId: string;
   readonly clusterArn: string;
-  private readonly securityGroup: DataStoreSecurityGroup;
-  private readonly kmsKey: KmsKey;
+  readonly connections: Connections;
+  private readonly ref: PostgresClusterReference;
+
+  static fromAttributes(attrs: PostgresClusterAttributes, context: { kmsKey: IKey; accountId: string; region: string }): IPostgresCluster {
+    return new PostgresClusterReference(attrs, context);
+  }
 
   constructor(scope: Construct, id: string, props: AuroraPostgresProps) {
     super(scope, id);
     validate(props);
     const engineVersion = props.engineVersion ?? '16.8';
-    this.kmsKey = props.kmsKey;
     this.clusterIdentifier = props.name;
 
-    this.securityGroup = new DataStoreSecurityGroup(this, 'security-group', {
+    const securityGroup = new DataStoreSecurityGroup(this, 'security-group', {
       name: `${props.name}-aurora`,
       description: `Aurora ${props.name}: clients on ${POSTGRES_PORT} only`,
       vpcId: props.vpcId,
-      port: POSTGRES_PORT,
     });
-    this.securityGroupId = this.securityGroup.id;
+    this.securityGroupId = securityGroup.id;
 
     const subnetGroup = new DbSubnetGroup(this, 'subnets', {
       name: `${props.name}-aurora`,
@@ -131,6 +198,17 @@ export class AuroraPostgres extends Construct {
       dependsOn: [postgresLog],
     });
 
+    const monitoringInterval = props.monitoringIntervalSeconds ?? 60;
+    const monitoringRole =
+      monitoringInterval > 0
+        ? new ServiceRole(this, 'monitoring-role', {
+            name: `${props.name}-rds-monitoring`,
+            servicePrincipal: 'monitoring.rds.amazonaws.com',
+            accountId: props.accountId,
+            managedPolicyArns: [ENHANCED_MONITORING_POLICY_ARN],
+          })
+        : undefined;
+
     for (let i = 0; i <= props.readerCount; i++) {
       new RdsClusterInstance(this, i === 0 ? 'writer' : `reader-${i}`, {
         identifier: `${props.name}-${i + 1}`,
@@ -146,22 +224,26 @@ export class AuroraPostgres extends Construct {
         performanceInsightsEnabled: true,
         performanceInsightsKmsKeyId: props.kmsKey.arn,
         performanceInsightsRetentionPeriod: 7,
+        ...(monitoringRole ? { monitoringInterval, monitoringRoleArn: monitoringRole.arn } : {}),
       });
     }
 
     this.endpoint = cluster.endpoint;
     this.readerEndpoint = cluster.readerEndpoint;
     this.clusterArn = cluster.arn;
+    this.clusterResourceId = cluster.clusterResourceId;
     this.masterSecretArn = cluster.masterUserSecret.get(0).secretArn;
+    this.ref = new PostgresClusterReference(
+      { endpoint: this.endpoint, securityGroupId: this.securityGroupId, clusterResourceId: this.clusterResourceId, masterSecretArn: this.masterSecretArn },
+      { kmsKey: props.kmsKey, accountId: props.accountId, region: props.region },
+    );
+    this.connections = this.ref.connections;
 
     if (props.alarmTopicArn) {
-      const dimensions = { DBClusterIdentifier: props.name };
       metricAlarm(this, 'alarm-cpu', {
         alarmName: `${props.name}-cpu`,
         description: `Aurora ${props.name}: CPU above 80 %`,
-        namespace: 'AWS/RDS',
-        metricName: 'CPUUtilization',
-        dimensions,
+        metric: this.metric('CPUUtilization'),
         threshold: 80,
         alarmTopicArn: props.alarmTopicArn,
       });
@@ -169,24 +251,23 @@ export class AuroraPostgres extends Construct {
       metricAlarm(this, 'alarm-connections', {
         alarmName: `${props.name}-connections`,
         description: `Aurora ${props.name}: over ${connections} connections (80 % of max_connections at ${props.maxCapacityAcu} ACU)`,
-        namespace: 'AWS/RDS',
-        metricName: 'DatabaseConnections',
-        dimensions,
-        statistic: 'Maximum',
+        metric: this.metric('DatabaseConnections', 'Maximum'),
         threshold: connections,
         alarmTopicArn: props.alarmTopicArn,
       });
     }
   }
 
-  /** Ingress on 5432 from one client security group. */
-  allowFrom(sourceSecurityGroupId: string, description: string): void {
-    this.securityGroup.allowFrom(sourceSecurityGroupId, description);
+  grantConnect(grantee: IGrantable, databaseUser: string): Grant {
+    return this.ref.grantConnect(grantee, databaseUser);
   }
 
-  /** Read the RDS-managed master secret (username/password keys) and decrypt it with the CMK. */
-  grantMasterSecretRead(grantee: IGrantable): void {
-    grantSecretRead(grantee, this.masterSecretArn, this.kmsKey);
+  grantMasterSecretRead(grantee: IGrantable): Grant {
+    return this.ref.grantMasterSecretRead(grantee);
+  }
+
+  metric(metricName: string, statistic: Metric['statistic'] = 'Average'): Metric {
+    return metric('AWS/RDS', metricName, { DBClusterIdentifier: this.clusterIdentifier }, statistic, { label: metricName });
   }
 }
 
@@ -207,6 +288,9 @@ function validate(props: AuroraPostgresProps): void {
   if (props.subnetIds.length < 2) problems.push('RDS subnet groups need subnets in at least two AZs');
   if (props.backupRetentionDays < 1 || props.backupRetentionDays > 35) {
     problems.push(`backupRetentionDays must be in 1..35 (got ${props.backupRetentionDays})`);
+  }
+  if (props.monitoringIntervalSeconds !== undefined && !MONITORING_INTERVALS.includes(props.monitoringIntervalSeconds)) {
+    problems.push(`monitoringIntervalSeconds must be one of ${MONITORING_INTERVALS.join(', ')}`);
   }
   if (props.engineVersion !== undefined && !/^\d+\.\d+$/.test(props.engineVersion)) {
     problems.push(`engineVersion "${props.engineVersion}" must be <major>.<minor>, e.g. 16.8`);

@@ -3,10 +3,12 @@ import { ElasticacheReplicationGroup } from '@cdktf/provider-aws/lib/elasticache
 import { ElasticacheSubnetGroup } from '@cdktf/provider-aws/lib/elasticache-subnet-group';
 import { ElasticacheUser } from '@cdktf/provider-aws/lib/elasticache-user';
 import { ElasticacheUserGroup } from '@cdktf/provider-aws/lib/elasticache-user-group';
-import type { IGrantable } from '../security/grants';
-import type { KmsKey } from '../security/kms-key';
+import { Connections } from '../security/connections';
+import { Grant, type IGrantable } from '../security/grants';
+import type { IKey } from '../security/kms-key';
 import { DataStoreSecurityGroup } from '../security/security-group';
 import { LogGroup } from '../observability/log-group';
+import { metric, type Metric } from '../observability/metric';
 import { metricAlarm } from '../observability/metric-alarm';
 
 export interface CacheProps {
@@ -15,7 +17,7 @@ export interface CacheProps {
   readonly vpcId: string;
   /** Isolated data subnets (no internet route). */
   readonly subnetIds: readonly string[];
-  readonly kmsKey: KmsKey;
+  readonly kmsKey: IKey;
   readonly engine: 'valkey' | 'redis';
   readonly engineVersion: string;
   readonly nodeType: string;
@@ -23,7 +25,7 @@ export interface CacheProps {
   readonly replicas: number;
   /** Multi-AZ with automatic failover; needs at least one replica. */
   readonly multiAz: boolean;
-  /** Daily snapshots kept (0 = none). */
+  /** Daily snapshots kept (0 = none); with snapshots, a final snapshot is taken on deletion too. */
   readonly snapshotRetentionDays: number;
   /** Slow-log retention; default 30 days. */
   readonly logRetentionDays?: number;
@@ -32,6 +34,48 @@ export interface CacheProps {
 }
 
 export const CACHE_PORT = 6379;
+/** Daily snapshot window (UTC), before Aurora's 03:00 backup window. */
+export const CACHE_SNAPSHOT_WINDOW = '01:00-02:00';
+
+/** The cache as service stacks see it: created here, or imported from the platform stack's outputs. */
+export interface ICache {
+  readonly primaryEndpoint: string;
+  readonly port: number;
+  readonly connections: Connections;
+  readonly replicationGroupId: string;
+  /** The IAM-authenticated user services connect as (user id = user name). */
+  readonly iamUserId: string;
+  /** elasticache:Connect as the IAM user to this replication group (both ARNs are required). */
+  grantConnect(grantee: IGrantable): Grant;
+}
+
+export interface CacheAttributes {
+  readonly primaryEndpoint: string;
+  readonly securityGroupId: string;
+  readonly replicationGroupId: string;
+  readonly arn: string;
+  readonly iamUserId: string;
+  readonly iamUserArn: string;
+}
+
+class CacheReference implements ICache {
+  readonly primaryEndpoint: string;
+  readonly port = CACHE_PORT;
+  readonly connections: Connections;
+  readonly replicationGroupId: string;
+  readonly iamUserId: string;
+
+  constructor(private readonly attrs: CacheAttributes) {
+    this.primaryEndpoint = attrs.primaryEndpoint;
+    this.connections = new Connections('cache', attrs.securityGroupId, CACHE_PORT);
+    this.replicationGroupId = attrs.replicationGroupId;
+    this.iamUserId = attrs.iamUserId;
+  }
+
+  grantConnect(grantee: IGrantable): Grant {
+    return Grant.add(grantee, { actions: ['elasticache:Connect'], resources: [this.attrs.arn, this.attrs.iamUserArn] });
+  }
+}
 const NAME_PATTERN = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
 
 /**
@@ -39,8 +83,9 @@ const NAME_PATTERN = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
  * clients authenticate as an IAM-authenticated ElastiCache user (short-lived IAM tokens, so no AUTH
  * secret exists anywhere), the `default` user is switched off, slow log goes to an encrypted log group.
  */
-export class Cache extends Construct {
+export class Cache extends Construct implements ICache {
   readonly securityGroupId: string;
+  readonly connections: Connections;
   readonly primaryEndpoint: string;
   readonly readerEndpoint: string;
   readonly port = CACHE_PORT;
@@ -51,7 +96,11 @@ export class Cache extends Construct {
   readonly iamUserArn: string;
   /** Member node ids (`<replication group>-00N`), the CacheClusterId dimension of node metrics. */
   readonly nodeIds: readonly string[];
-  private readonly securityGroup: DataStoreSecurityGroup;
+  private readonly ref: CacheReference;
+
+  static fromAttributes(attrs: CacheAttributes): ICache {
+    return new CacheReference(attrs);
+  }
 
   constructor(scope: Construct, id: string, props: CacheProps) {
     super(scope, id);
@@ -60,13 +109,12 @@ export class Cache extends Construct {
     this.iamUserId = `${props.name}-app`;
     this.nodeIds = Array.from({ length: props.replicas + 1 }, (_, i) => `${props.name}-${String(i + 1).padStart(3, '0')}`);
 
-    this.securityGroup = new DataStoreSecurityGroup(this, 'security-group', {
+    const securityGroup = new DataStoreSecurityGroup(this, 'security-group', {
       name: `${props.name}-cache`,
       description: `ElastiCache ${props.name}: clients on ${CACHE_PORT} only`,
       vpcId: props.vpcId,
-      port: CACHE_PORT,
     });
-    this.securityGroupId = this.securityGroup.id;
+    this.securityGroupId = securityGroup.id;
 
     const subnetGroup = new ElasticacheSubnetGroup(this, 'subnets', {
       name: `${props.name}-cache`,
@@ -121,6 +169,9 @@ export class Cache extends Construct {
       transitEncryptionMode: 'required',
       userGroupIds: [userGroup.userGroupId],
       snapshotRetentionLimit: props.snapshotRetentionDays,
+      ...(props.snapshotRetentionDays > 0
+        ? { snapshotWindow: CACHE_SNAPSHOT_WINDOW, finalSnapshotIdentifier: `${props.name}-final` }
+        : {}),
       autoMinorVersionUpgrade: 'true',
       logDeliveryConfiguration: [
         { destination: slowLog.name, destinationType: 'cloudwatch-logs', logFormat: 'json', logType: 'slow-log' },
@@ -129,24 +180,29 @@ export class Cache extends Construct {
     this.primaryEndpoint = group.primaryEndpointAddress;
     this.readerEndpoint = group.readerEndpointAddress;
     this.arn = group.arn;
+    this.ref = new CacheReference({
+      primaryEndpoint: this.primaryEndpoint,
+      securityGroupId: this.securityGroupId,
+      replicationGroupId: this.replicationGroupId,
+      arn: this.arn,
+      iamUserId: this.iamUserId,
+      iamUserArn: this.iamUserArn,
+    });
+    this.connections = this.ref.connections;
 
     if (props.alarmTopicArn) {
       for (const nodeId of this.nodeIds) {
         metricAlarm(this, `alarm-memory-${nodeId}`, {
           alarmName: `${nodeId}-memory`,
           description: `ElastiCache ${nodeId}: memory above 80 % (evictions follow)`,
-          namespace: 'AWS/ElastiCache',
-          metricName: 'DatabaseMemoryUsagePercentage',
-          dimensions: { CacheClusterId: nodeId },
+          metric: this.metric('DatabaseMemoryUsagePercentage', nodeId),
           threshold: 80,
           alarmTopicArn: props.alarmTopicArn,
         });
         metricAlarm(this, `alarm-cpu-${nodeId}`, {
           alarmName: `${nodeId}-engine-cpu`,
           description: `ElastiCache ${nodeId}: engine CPU above 80 %`,
-          namespace: 'AWS/ElastiCache',
-          metricName: 'EngineCPUUtilization',
-          dimensions: { CacheClusterId: nodeId },
+          metric: this.metric('EngineCPUUtilization', nodeId),
           threshold: 80,
           alarmTopicArn: props.alarmTopicArn,
         });
@@ -154,14 +210,13 @@ export class Cache extends Construct {
     }
   }
 
-  /** Ingress on 6379 from one client security group. */
-  allowFrom(sourceSecurityGroupId: string, description: string): void {
-    this.securityGroup.allowFrom(sourceSecurityGroupId, description);
+  grantConnect(grantee: IGrantable): Grant {
+    return this.ref.grantConnect(grantee);
   }
 
-  /** elasticache:Connect as the IAM user to this replication group (both ARNs are required). */
-  grantConnect(grantee: IGrantable): void {
-    grantee.addToPolicy({ actions: ['elasticache:Connect'], resources: [this.arn, this.iamUserArn] });
+  /** A per-node metric (ElastiCache publishes engine metrics per member node). */
+  metric(metricName: string, nodeId: string, statistic: Metric['statistic'] = 'Average'): Metric {
+    return metric('AWS/ElastiCache', metricName, { CacheClusterId: nodeId }, statistic, { label: `${nodeId} ${metricName}` });
   }
 }
 

@@ -6,8 +6,14 @@ export interface ClusterProps {
   readonly name: string;
 }
 
+/** The cluster as service stacks see it (their services reference it by ARN and name). */
+export interface ICluster {
+  readonly arn: string;
+  readonly name: string;
+}
+
 /** The ECS cluster: Container Insights on, FARGATE and FARGATE_SPOT available (services pick the mix). */
-export class Cluster extends Construct {
+export class Cluster extends Construct implements ICluster {
   readonly arn: string;
   readonly name: string;
 

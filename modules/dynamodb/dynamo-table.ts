@@ -1,15 +1,16 @@
 import { Construct } from 'constructs';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import type { KeyAttribute, TableSpec } from '../../services/catalog';
-import type { IGrantable } from '../security/grants';
-import type { KmsKey } from '../security/kms-key';
+import { Grant, type IGrantable } from '../security/grants';
+import type { IKey } from '../security/kms-key';
+import { metric, type Metric } from '../observability/metric';
 import { metricAlarm } from '../observability/metric-alarm';
 
 export interface DynamoTableProps {
   readonly spec: TableSpec;
   /** `<prefix>-<spec.name>`. */
   readonly physicalName: string;
-  readonly kmsKey: KmsKey;
+  readonly kmsKey: IKey;
   readonly deletionProtection: boolean;
   /** When set, read and write throttle alarms notify this topic. */
   readonly alarmTopicArn?: string;
@@ -29,16 +30,47 @@ export const TABLE_READ_WRITE_ACTIONS = [
   'dynamodb:UpdateItem',
 ] as const;
 
+/** A table as other constructs see it: created here, or imported by name and ARN. */
+export interface ITable {
+  readonly name: string;
+  readonly arn: string;
+  /** Item actions on the table and its indexes, plus the CMK through DynamoDB only. */
+  grantReadWrite(grantee: IGrantable): Grant;
+  metric(metricName: string, statistic?: Metric['statistic']): Metric;
+}
+
+class TableReference implements ITable {
+  constructor(
+    readonly name: string,
+    readonly arn: string,
+    private readonly kmsKey: IKey,
+  ) {}
+
+  grantReadWrite(grantee: IGrantable): Grant {
+    return Grant.combine(
+      Grant.add(grantee, { actions: TABLE_READ_WRITE_ACTIONS, resources: [this.arn, `${this.arn}/index/*`] }),
+      this.kmsKey.grant(grantee, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], 'dynamodb'),
+    );
+  }
+
+  metric(metricName: string, statistic: Metric['statistic'] = 'Sum'): Metric {
+    return metric('AWS/DynamoDB', metricName, { TableName: this.name }, statistic, { label: `${this.name} ${metricName}` });
+  }
+}
+
 /** An on-demand table from a catalog TableSpec: PITR, SSE with the CMK, TTL and GSIs as declared. */
-export class DynamoTable extends Construct {
+export class DynamoTable extends Construct implements ITable {
   readonly arn: string;
   readonly name: string;
-  private readonly kmsKey: KmsKey;
+  private readonly ref: TableReference;
+
+  static fromAttributes(attrs: { name: string; arn: string; kmsKey: IKey }): ITable {
+    return new TableReference(attrs.name, attrs.arn, attrs.kmsKey);
+  }
 
   constructor(scope: Construct, id: string, props: DynamoTableProps) {
     super(scope, id);
     const { spec } = props;
-    this.kmsKey = props.kmsKey;
     const table = new DynamodbTable(this, 'table', {
       name: props.physicalName,
       billingMode: 'PAY_PER_REQUEST',
@@ -58,16 +90,14 @@ export class DynamoTable extends Construct {
     });
     this.arn = table.arn;
     this.name = props.physicalName;
+    this.ref = new TableReference(this.name, this.arn, props.kmsKey);
 
     if (props.alarmTopicArn) {
       for (const metricName of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
         metricAlarm(this, `alarm-${metricName}`, {
           alarmName: `${props.physicalName}-${metricName}`,
           description: `DynamoDB ${props.physicalName}: requests throttled (${metricName})`,
-          namespace: 'AWS/DynamoDB',
-          metricName,
-          dimensions: { TableName: props.physicalName },
-          statistic: 'Sum',
+          metric: this.metric(metricName),
           threshold: 0,
           evaluationPeriods: 3,
           datapointsToAlarm: 2,
@@ -77,10 +107,12 @@ export class DynamoTable extends Construct {
     }
   }
 
-  /** Item actions on the table and its indexes, plus the CMK through DynamoDB only. */
-  grantReadWrite(grantee: IGrantable): void {
-    grantee.addToPolicy({ actions: TABLE_READ_WRITE_ACTIONS, resources: [this.arn, `${this.arn}/index/*`] });
-    this.kmsKey.grant(grantee, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], 'dynamodb');
+  grantReadWrite(grantee: IGrantable): Grant {
+    return this.ref.grantReadWrite(grantee);
+  }
+
+  metric(metricName: string, statistic?: Metric['statistic']): Metric {
+    return this.ref.metric(metricName, statistic);
   }
 }
 

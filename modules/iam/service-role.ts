@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { Lazy } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { PolicyCollector, type IGrantable, type PolicyStatement } from '../security/grants';
 
 export interface ServiceRoleProps {
@@ -10,18 +11,25 @@ export interface ServiceRoleProps {
   readonly servicePrincipal: string;
   /** Confused-deputy guard: only this account's use of the service may assume the role. */
   readonly accountId: string;
+  /**
+   * AWS managed policies the service documents as the role's permissions (by ARN constant, never
+   * looked up), e.g. RDS Enhanced Monitoring's. Everything else is granted inline.
+   */
+  readonly managedPolicyArns?: readonly string[];
 }
 
 /**
- * An IAM role assumable by one AWS service, whose only permissions are one inline policy built
- * from grants (`addToPolicy`). The policy is rendered at synthesis, after every grant was made;
- * a role nobody granted anything fails validation instead of synthesizing an empty policy.
+ * An IAM role assumable by one AWS service, whose permissions are one inline policy built from
+ * grants (`addToPolicy`), rendered at synthesis after every grant was made. The policy resource is
+ * created with the first grant: a role granted nothing (e.g. the task role of a service with no
+ * needs) has no inline policy at all.
  */
 export class ServiceRole extends Construct implements IGrantable {
   readonly arn: string;
   readonly name: string;
   readonly grantName: string;
   private readonly policy: PolicyCollector;
+  private hasInlinePolicy = false;
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
@@ -41,17 +49,21 @@ export class ServiceRole extends Construct implements IGrantable {
         ],
       }),
     });
-    new IamRolePolicy(this, 'policy', {
-      name: 'least-privilege',
-      role: role.name,
-      policy: Lazy.stringValue({ produce: () => this.policy.toPolicyJson() }),
-    });
-    this.node.addValidation({ validate: () => (this.policy.isEmpty ? [`${props.name}: role was granted nothing`] : []) });
     this.arn = role.arn;
     this.name = role.name;
+    for (const [i, policyArn] of (props.managedPolicyArns ?? []).entries()) {
+      new IamRolePolicyAttachment(this, `managed-${i}`, { role: role.name, policyArn });
+    }
   }
 
   addToPolicy(statement: PolicyStatement): void {
     this.policy.addToPolicy(statement);
+    if (this.hasInlinePolicy) return;
+    this.hasInlinePolicy = true;
+    new IamRolePolicy(this, 'policy', {
+      name: 'least-privilege',
+      role: this.name,
+      policy: Lazy.stringValue({ produce: () => this.policy.toPolicyJson() }),
+    });
   }
 }

@@ -58,6 +58,7 @@ export class AccessLogBucket extends Construct {
     });
     new S3BucketOwnershipControls(this, 'ownership', { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
     new S3BucketVersioning(this, 'versioning', { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } });
+    // SSE-S3, not the CMK: ALB log delivery supports no other encryption (docs/decisions/0011).
     new S3BucketServerSideEncryptionConfiguration(this, 'sse', {
       bucket: bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],

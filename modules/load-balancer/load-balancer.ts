@@ -1,13 +1,12 @@
 import { Construct } from 'constructs';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
-import { LbListenerRule } from '@cdktf/provider-aws/lib/lb-listener-rule';
-import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
+import { Connections } from '../security/connections';
+import { metric, withStatistic, type Metric } from '../observability/metric';
 import { metricAlarm } from '../observability/metric-alarm';
 import { AccessLogBucket } from './access-log-bucket';
 
@@ -33,21 +32,26 @@ export interface LoadBalancerProps {
   readonly alarmTopicArn: string;
 }
 
-export interface ServiceTarget {
-  /** Catalog service name. */
-  readonly name: string;
-  readonly port: number;
-  readonly healthPath: string;
-  readonly routes: readonly { readonly pathPatterns: readonly string[]; readonly priority: number }[];
-  /** The service's security group: the ALB may reach it on `port` only. */
+/** The load balancer as service stacks see it: they add their target group and listener rules. */
+export interface ILoadBalancer {
+  readonly arnSuffix: string;
+  readonly httpsListenerArn: string;
+  readonly vpcId: string;
+  /** The ALB's security group; services admit it with `service.connections.allowFrom(scope, alb.connections)`. */
+  readonly connections: Connections;
+  /** A load-balancer-wide metric (`AWS/ApplicationELB`, dimension LoadBalancer). */
+  metric(metricName: string, statistic?: Metric['statistic']): Metric;
+}
+
+export interface LoadBalancerAttributes {
+  readonly arnSuffix: string;
+  readonly httpsListenerArn: string;
+  readonly vpcId: string;
   readonly securityGroupId: string;
 }
 
-export interface ServiceTargetGroup {
-  readonly arn: string;
-  /** `targetgroup/...` suffix for CloudWatch dimensions and ALBRequestCountPerTarget. */
-  readonly arnSuffix: string;
-}
+const albMetric = (arnSuffix: string, metricName: string, statistic: Metric['statistic'] = 'Sum'): Metric =>
+  metric('AWS/ApplicationELB', metricName, { LoadBalancer: arnSuffix }, statistic, { label: metricName });
 
 const WAF_MANAGED_GROUPS = ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet'] as const;
 
@@ -55,23 +59,32 @@ const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sa
 
 /**
  * The public ALB: HTTPS (TLS 1.3 policy) with a JSON 404 default, HTTP that only redirects, WAF,
- * invalid header dropping, optional access logs. Services attach with `addService`.
+ * invalid header dropping, optional access logs. Service stacks attach with `ServiceTargetGroup`.
  */
-export class LoadBalancer extends Construct {
+export class LoadBalancer extends Construct implements ILoadBalancer {
   readonly securityGroupId: string;
+  readonly connections: Connections;
+  readonly httpsListenerArn: string;
+  readonly vpcId: string;
   readonly arn: string;
   readonly arnSuffix: string;
   readonly dnsName: string;
   readonly zoneId: string;
   readonly webAclArn: string;
   readonly accessLogBucketName?: string;
-  private readonly httpsListenerArn: string;
-  private readonly vpcId: string;
-  private readonly name: string;
+
+  static fromAttributes(attrs: LoadBalancerAttributes): ILoadBalancer {
+    return {
+      arnSuffix: attrs.arnSuffix,
+      httpsListenerArn: attrs.httpsListenerArn,
+      vpcId: attrs.vpcId,
+      connections: new Connections('alb', attrs.securityGroupId),
+      metric: (metricName, statistic) => albMetric(attrs.arnSuffix, metricName, statistic),
+    };
+  }
 
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
-    this.name = props.name;
     this.vpcId = props.vpcId;
     if (`${props.name}-alb`.length > 32) throw new Error(`LoadBalancer ${props.name}: name must be at most 28 characters`);
 
@@ -82,6 +95,7 @@ export class LoadBalancer extends Construct {
       tags: { Name: `${props.name}-alb` },
     });
     this.securityGroupId = group.id;
+    this.connections = new Connections('alb', group.id);
     for (const port of [443, 80]) {
       new VpcSecurityGroupIngressRule(this, `ingress-${port}`, {
         securityGroupId: group.id,
@@ -170,14 +184,10 @@ export class LoadBalancer extends Construct {
     this.webAclArn = acl.arn;
     new Wafv2WebAclAssociation(this, 'waf-association', { resourceArn: alb.arn, webAclArn: acl.arn });
 
-    const dimensions = { LoadBalancer: alb.arnSuffix };
     metricAlarm(this, 'alarm-5xx', {
       alarmName: `${props.name}-alb-5xx`,
       description: 'ALB answered 5xx (its own or the targets\') more than 10 times a minute',
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'HTTPCode_ELB_5XX_Count',
-      dimensions,
-      statistic: 'Sum',
+      metric: this.metric('HTTPCode_ELB_5XX_Count'),
       threshold: 10,
       evaluationPeriods: 3,
       alarmTopicArn: props.alarmTopicArn,
@@ -185,10 +195,7 @@ export class LoadBalancer extends Construct {
     metricAlarm(this, 'alarm-target-5xx', {
       alarmName: `${props.name}-alb-target-5xx`,
       description: 'Targets answered 5xx more than 10 times a minute',
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'HTTPCode_Target_5XX_Count',
-      dimensions,
-      statistic: 'Sum',
+      metric: this.metric('HTTPCode_Target_5XX_Count'),
       threshold: 10,
       evaluationPeriods: 3,
       alarmTopicArn: props.alarmTopicArn,
@@ -196,54 +203,13 @@ export class LoadBalancer extends Construct {
     metricAlarm(this, 'alarm-p99', {
       alarmName: `${props.name}-alb-p99-latency`,
       description: 'p99 target response time above 1 s',
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'TargetResponseTime',
-      dimensions,
-      percentile: 'p99',
+      metric: withStatistic(this.metric('TargetResponseTime'), 'p99'),
       threshold: 1,
       alarmTopicArn: props.alarmTopicArn,
     });
   }
 
-  /** A target group for one service, the listener rules for its routes, and ALB → service egress. */
-  addService(target: ServiceTarget): ServiceTargetGroup {
-    const name = `${this.name}-${target.name}`;
-    if (name.length > 32) throw new Error(`LoadBalancer: target group name "${name}" exceeds 32 characters`);
-    const group = new LbTargetGroup(this, `tg-${target.name}`, {
-      name,
-      vpcId: this.vpcId,
-      targetType: 'ip',
-      port: target.port,
-      protocol: 'HTTP',
-      // ECS drains in-flight requests within the services' 25 s shutdown deadline.
-      deregistrationDelay: '30',
-      healthCheck: {
-        enabled: true,
-        path: target.healthPath,
-        protocol: 'HTTP',
-        matcher: '200',
-        interval: 15,
-        timeout: 5,
-        healthyThreshold: 2,
-        unhealthyThreshold: 3,
-      },
-    });
-    target.routes.forEach((route) => {
-      new LbListenerRule(this, `rule-${target.name}-${route.priority}`, {
-        listenerArn: this.httpsListenerArn,
-        priority: route.priority,
-        action: [{ type: 'forward', targetGroupArn: group.arn }],
-        condition: [{ pathPattern: { values: [...route.pathPatterns] } }],
-      });
-    });
-    new VpcSecurityGroupEgressRule(this, `egress-${target.name}`, {
-      securityGroupId: this.securityGroupId,
-      referencedSecurityGroupId: target.securityGroupId,
-      ipProtocol: 'tcp',
-      fromPort: target.port,
-      toPort: target.port,
-      description: `To the ${target.name} service`,
-    });
-    return { arn: group.arn, arnSuffix: group.arnSuffix };
+  metric(metricName: string, statistic?: Metric['statistic']): Metric {
+    return albMetric(this.arnSuffix, metricName, statistic);
   }
 }

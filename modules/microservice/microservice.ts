@@ -5,24 +5,49 @@ import {
 } from '@cdktf/provider-aws/lib/appautoscaling-policy';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
-import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import type { ServiceSpec, TaskSizing } from '../../services/catalog';
-import type { Cluster } from '../cluster/cluster';
-import { ServiceRole } from '../iam/service-role';
-import type { LoadBalancer } from '../load-balancer/load-balancer';
+import type { ICluster } from '../cluster/cluster';
+import type { ILoadBalancer } from '../load-balancer/load-balancer';
+import { ServiceTargetGroup } from '../load-balancer/service-target-group';
 import { LogGroup } from '../observability/log-group';
+import { metric, scalingMetricStat, type Metric } from '../observability/metric';
 import { metricAlarm } from '../observability/metric-alarm';
-import type { ServiceRepository } from '../registry/service-repository';
-import type { KmsKey } from '../security/kms-key';
-import type { ContainerSecret } from './runtime-contract';
+import type { IQueue } from '../queue/queue';
+import type { IRepository } from '../registry/service-repository';
+import { Connections } from '../security/connections';
+import type { IKey } from '../security/kms-key';
+import { FargateTask, type ContainerSecret } from './task-definition';
 
-/** Numeric uid:gid of `nonroot` in the distroless Node images the services ship (services/<name>/Dockerfile): never root. */
-export const CONTAINER_USER = '65532:65532';
 /** The services' hard shutdown deadline is 25 s; ECS sends SIGKILL after this. */
 const STOP_TIMEOUT_SECONDS = 30;
+
+/** Operational knobs with documented defaults (one per real decision). */
+export interface MicroserviceTuning {
+  /** Seconds after a scale-in before another; default 120 (scale in slowly). */
+  readonly scaleInCooldownSeconds?: number;
+  /** Seconds after a scale-out before another; default 30 (scale out fast). */
+  readonly scaleOutCooldownSeconds?: number;
+  /** CPU alarm threshold (%), sustained for `cpuAlarmMinutes`; defaults 90 % for 10 minutes. */
+  readonly cpuAlarmPercent?: number;
+  readonly cpuAlarmMinutes?: number;
+  /** Memory alarm threshold (%), sustained for `memoryAlarmMinutes`; defaults 90 % for 10 minutes. */
+  readonly memoryAlarmPercent?: number;
+  readonly memoryAlarmMinutes?: number;
+  /** Seconds the ALB keeps routing in-flight requests to a draining task; default 30. */
+  readonly deregistrationDelaySeconds?: number;
+}
+
+const DEFAULT_TUNING: Required<MicroserviceTuning> = {
+  scaleInCooldownSeconds: 120,
+  scaleOutCooldownSeconds: 30,
+  cpuAlarmPercent: 90,
+  cpuAlarmMinutes: 10,
+  memoryAlarmPercent: 90,
+  memoryAlarmMinutes: 10,
+  deregistrationDelaySeconds: 30,
+};
 
 export interface MicroserviceProps {
   readonly spec: ServiceSpec;
@@ -31,59 +56,61 @@ export interface MicroserviceProps {
   readonly namePrefix: string;
   readonly accountId: string;
   readonly region: string;
-  readonly cluster: Cluster;
+  readonly cluster: ICluster;
   readonly vpcId: string;
   /** Private-app subnets (egress through NAT, no public IPs). */
   readonly subnetIds: readonly string[];
-  /** Required when the service has routes. */
-  readonly loadBalancer?: LoadBalancer;
-  readonly repository: ServiceRepository;
+  /** Required when the service has routes: its target group and listener rules attach here. */
+  readonly loadBalancer?: ILoadBalancer;
+  readonly repository: IRepository;
   readonly imageTag: string;
-  readonly environment: Readonly<Record<string, string>>;
-  readonly secrets: readonly ContainerSecret[];
   /** Encrypts the service's log group. */
-  readonly kmsKey: KmsKey;
+  readonly kmsKey: IKey;
   readonly logRetentionDays: number;
   /** Percentage of tasks on FARGATE_SPOT. */
   readonly spotSharePercent: number;
   readonly healthCheckGraceSeconds: number;
   readonly alarmTopicArn: string;
-  /** Consumers: the queue whose backlog per task drives scaling. */
-  readonly backlogQueueName?: string;
+  readonly tuning?: MicroserviceTuning;
 }
 
 /**
- * One catalog service on Fargate: ARM64 task (non-root, read-only root filesystem, /tmp volume),
- * separate execution role (pull, logs, injected secrets) and task role (the app's own grants),
- * service in private subnets reachable only from the ALB, circuit breaker with rollback,
- * target-tracking autoscaling, and alarms.
+ * One catalog service on Fargate (see FargateTask for the container hardening), in private subnets
+ * behind the ALB when it has routes, with a circuit breaker that rolls back, target-tracking
+ * scaling on CPU, memory, requests per target and (consumers) queue backlog per task, alarms, and
+ * `metricX()` helpers used alike by alarms, scaling and the service dashboard. What the service
+ * needs (data stores, queues, keys) is bound by the needs binders through `task`, `connections`
+ * and the grant methods of the platform resources.
  */
 export class Microservice extends Construct {
   readonly serviceName: string;
-  readonly securityGroupId: string;
-  /** What the application may do: grant catalog needs here. */
-  readonly taskRole: ServiceRole;
-  /** What ECS does before the app starts: image pull, logs, secret injection. */
-  readonly executionRole: ServiceRole;
-  readonly logGroupName: string;
-  readonly targetGroupArnSuffix?: string;
+  readonly fullName: string;
+  readonly task: FargateTask;
+  /** The service's security group: `store.connections.allowFrom(scope, service.connections)`. */
+  readonly connections: Connections;
+  readonly logGroup: LogGroup;
+  readonly targetGroup?: ServiceTargetGroup;
   private readonly props: MicroserviceProps;
+  private readonly tuning: Required<MicroserviceTuning>;
+  private readonly scalingResourceId: string;
+  private scaling?: AppautoscalingTarget;
 
   constructor(scope: Construct, id: string, props: MicroserviceProps) {
     super(scope, id);
     this.props = props;
+    this.tuning = { ...DEFAULT_TUNING, ...props.tuning };
     const { spec, sizing } = props;
-    const fullName = `${props.namePrefix}-${spec.name}`;
+    this.fullName = `${props.namePrefix}-${spec.name}`;
     this.serviceName = spec.name;
 
     const group = new SecurityGroup(this, 'sg', {
-      name: `${fullName}-service`,
-      description: `${spec.name} tasks: ingress from the ALB on the container port only`,
+      name: `${this.fullName}-service`,
+      description: `${spec.name} tasks: ingress only from declared clients, on the container port`,
       vpcId: props.vpcId,
-      tags: { Name: `${fullName}-service` },
+      tags: { Name: `${this.fullName}-service` },
     });
-    this.securityGroupId = group.id;
-    // AWS APIs (through NAT or interface endpoints) are HTTPS; data stores are added by allowEgressTo.
+    this.connections = new Connections(spec.name, group.id, spec.containerPort);
+    // AWS APIs (through NAT or interface endpoints) are HTTPS; data stores are added by their connections.
     new VpcSecurityGroupEgressRule(this, 'egress-https', {
       securityGroupId: group.id,
       cidrIpv4: '0.0.0.0/0',
@@ -93,111 +120,46 @@ export class Microservice extends Construct {
       description: 'HTTPS to AWS APIs',
     });
 
-    const logs = new LogGroup(this, 'logs', { name: `/ecs/${fullName}`, retentionDays: props.logRetentionDays, kmsKey: props.kmsKey });
-    this.logGroupName = logs.name;
-
-    this.executionRole = new ServiceRole(this, 'execution-role', {
-      name: `${fullName}-execution`,
-      servicePrincipal: 'ecs-tasks.amazonaws.com',
+    this.logGroup = new LogGroup(this, 'logs', { name: `/ecs/${this.fullName}`, retentionDays: props.logRetentionDays, kmsKey: props.kmsKey });
+    this.task = new FargateTask(this, 'task', {
+      family: this.fullName,
+      containerName: spec.name,
+      cpu: sizing.cpu,
+      memory: sizing.memory,
       accountId: props.accountId,
-    });
-    this.taskRole = new ServiceRole(this, 'task-role', {
-      name: `${fullName}-task`,
-      servicePrincipal: 'ecs-tasks.amazonaws.com',
-      accountId: props.accountId,
-    });
-    props.repository.grantPull(this.executionRole);
-    this.executionRole.addToPolicy({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logs.arn}:*`] });
-
-    const plainNames = Object.keys(props.environment);
-    const leaked = props.secrets.find((s) => plainNames.includes(s.name));
-    if (leaked) throw new Error(`service "${spec.name}": ${leaked.name} is both a plain variable and a secret`);
-
-    const container = {
-      name: spec.name,
-      image: `${props.repository.repositoryUrl}:${props.imageTag}`,
-      essential: true,
-      user: CONTAINER_USER,
-      readonlyRootFilesystem: true,
-      mountPoints: [{ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false }],
-      portMappings: [{ containerPort: spec.containerPort, protocol: 'tcp', name: 'http' }],
-      environment: Object.entries(props.environment)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([name, value]) => ({ name, value })),
-      secrets: props.secrets.map((s) => ({ name: s.name, valueFrom: s.valueFrom })),
-      linuxParameters: { initProcessEnabled: true, capabilities: { drop: ['ALL'] } },
-      stopTimeout: STOP_TIMEOUT_SECONDS,
-      healthCheck: {
-        // The image has node but no curl; a liveness probe must not depend on dependencies.
-        command: [
-          'CMD',
-          'node',
-          '-e',
-          `fetch('http://127.0.0.1:${spec.containerPort}${spec.livenessPath}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
-        ],
-        interval: 15,
-        timeout: 5,
-        retries: 3,
-        startPeriod: 20,
-      },
-      logConfiguration: {
-        logDriver: 'awslogs',
-        options: {
-          'awslogs-group': logs.name,
-          'awslogs-region': props.region,
-          'awslogs-stream-prefix': spec.name,
-          // Never block the app on a slow log pipeline; drop instead (bounded buffer).
-          mode: 'non-blocking',
-          'max-buffer-size': '25m',
-        },
-      },
-    };
-
-    const taskDefinition = new EcsTaskDefinition(this, 'task', {
-      family: fullName,
-      requiresCompatibilities: ['FARGATE'],
-      networkMode: 'awsvpc',
-      cpu: String(sizing.cpu),
-      memory: String(sizing.memory),
-      runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'ARM64' },
-      executionRoleArn: this.executionRole.arn,
-      taskRoleArn: this.taskRole.arn,
-      volume: [{ name: 'tmp' }],
-      containerDefinitions: JSON.stringify([container]),
+      region: props.region,
+      repository: props.repository,
+      imageTag: props.imageTag,
+      logGroup: { name: this.logGroup.name, arn: this.logGroup.arn, streamPrefix: spec.name },
+      containerPort: spec.containerPort,
+      livenessPath: spec.livenessPath,
+      stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
     });
 
-    let targetGroupArn: string | undefined;
     if (spec.routes.length > 0) {
-      if (!props.loadBalancer) throw new Error(`service "${spec.name}" has routes but no load balancer was given`);
-      new VpcSecurityGroupIngressRule(this, 'ingress-alb', {
-        securityGroupId: group.id,
-        referencedSecurityGroupId: props.loadBalancer.securityGroupId,
-        ipProtocol: 'tcp',
-        fromPort: spec.containerPort,
-        toPort: spec.containerPort,
-        description: 'From the ALB',
-      });
-      const target = props.loadBalancer.addService({
-        name: spec.name,
+      const alb = props.loadBalancer;
+      if (!alb) throw new Error(`service "${spec.name}" has routes but no load balancer was given`);
+      this.connections.allowFrom(this, alb.connections);
+      this.targetGroup = new ServiceTargetGroup(this, 'target', {
+        loadBalancer: alb,
+        name: this.fullName,
         port: spec.containerPort,
         healthPath: spec.healthPath,
         routes: spec.routes,
-        securityGroupId: group.id,
+        deregistrationDelaySeconds: this.tuning.deregistrationDelaySeconds,
       });
-      targetGroupArn = target.arn;
-      this.targetGroupArnSuffix = target.arnSuffix;
     }
 
     const service = new EcsService(this, 'service', {
       name: spec.name,
       cluster: props.cluster.arn,
-      taskDefinition: taskDefinition.arn,
+      taskDefinition: this.task.arn,
       desiredCount: sizing.minTasks,
       capacityProviderStrategy: capacityProviderStrategy(props.spotSharePercent),
       networkConfiguration: { subnets: [...props.subnetIds], securityGroups: [group.id], assignPublicIp: false },
-      ...(targetGroupArn
+      ...(this.targetGroup
         ? {
-            loadBalancer: [{ targetGroupArn, containerName: spec.name, containerPort: spec.containerPort }],
+            loadBalancer: [{ targetGroupArn: this.targetGroup.arn, containerName: spec.name, containerPort: spec.containerPort }],
             healthCheckGracePeriodSeconds: props.healthCheckGraceSeconds,
           }
         : {}),
@@ -209,129 +171,129 @@ export class Microservice extends Construct {
       // Autoscaling owns the running count after creation.
       lifecycle: { ignoreChanges: ['desired_count'] },
     });
-    // Cluster name comes from the capacity-provider resource: the service waits for the providers.
-    const resourceId = `service/${props.cluster.name}/${service.name}`;
-    this.addAutoscaling(resourceId);
-    this.addAlarms(fullName);
+    this.scalingResourceId = `service/${props.cluster.name}/${service.name}`;
+    this.addAutoscaling();
+    this.addAlarms();
   }
 
-  /** Lets the tasks open connections to a data store's security group on its port. */
-  allowEgressTo(securityGroupId: string, port: number, description: string): void {
-    new VpcSecurityGroupEgressRule(this, `egress-${port}`, {
-      securityGroupId: this.securityGroupId,
-      referencedSecurityGroupId: securityGroupId,
-      ipProtocol: 'tcp',
-      fromPort: port,
-      toPort: port,
-      description,
+  /** A plain environment variable of the service's container. */
+  addEnvironment(name: string, value: string): void {
+    this.task.addEnvironment(name, value);
+  }
+
+  /** A secret the container gets from Secrets Manager through ECS (grant the read to `task.executionRole`). */
+  addSecret(secret: ContainerSecret): void {
+    this.task.addSecret(secret);
+  }
+
+  /** Target tracking on visible messages per running task (AWS's SQS scaling guidance, metric math). */
+  scaleOnQueueBacklog(queue: IQueue, backlogPerTask: number): void {
+    this.policy('backlog', {
+      targetValue: backlogPerTask,
+      customizedMetricSpecification: {
+        metrics: [
+          { id: 'visible', returnData: false, metricStat: scalingMetricStat(queue.metric('ApproximateNumberOfMessagesVisible', 'Sum')) },
+          { id: 'tasks', returnData: false, metricStat: scalingMetricStat(this.metricRunningTasks('Average')) },
+          { id: 'backlog_per_task', expression: 'visible / IF(tasks > 0, tasks, 1)', label: 'Backlog per task', returnData: true },
+        ],
+      },
     });
   }
 
-  private addAutoscaling(resourceId: string): void {
+  metricCpuUtilization(): Metric {
+    return this.ecsMetric('AWS/ECS', 'CPUUtilization', 'Average');
+  }
+
+  metricMemoryUtilization(): Metric {
+    return this.ecsMetric('AWS/ECS', 'MemoryUtilization', 'Average');
+  }
+
+  metricRunningTasks(statistic: Metric['statistic'] = 'Minimum'): Metric {
+    return this.ecsMetric('ECS/ContainerInsights', 'RunningTaskCount', statistic);
+  }
+
+  private ecsMetric(namespace: string, metricName: string, statistic: Metric['statistic']): Metric {
+    const dimensions = { ClusterName: this.props.cluster.name, ServiceName: this.serviceName };
+    return metric(namespace, metricName, dimensions, statistic, { label: `${this.serviceName} ${metricName}` });
+  }
+
+  private policy(name: string, configuration: AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration): void {
+    const target = this.scaling!;
+    new AppautoscalingPolicy(this, `scale-${name}`, {
+      name: `${this.fullName}-${name}`,
+      policyType: 'TargetTrackingScaling',
+      serviceNamespace: target.serviceNamespace,
+      scalableDimension: target.scalableDimension,
+      resourceId: target.resourceId,
+      targetTrackingScalingPolicyConfiguration: {
+        scaleInCooldown: this.tuning.scaleInCooldownSeconds,
+        scaleOutCooldown: this.tuning.scaleOutCooldownSeconds,
+        ...configuration,
+      },
+    });
+  }
+
+  private addAutoscaling(): void {
     const { spec, sizing } = this.props;
-    const target = new AppautoscalingTarget(this, 'scaling-target', {
+    this.scaling = new AppautoscalingTarget(this, 'scaling-target', {
       serviceNamespace: 'ecs',
       scalableDimension: 'ecs:service:DesiredCount',
-      resourceId,
+      resourceId: this.scalingResourceId,
       minCapacity: sizing.minTasks,
       maxCapacity: sizing.maxTasks,
     });
-    const policy = (name: string, configuration: AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration) =>
-      new AppautoscalingPolicy(this, `scale-${name}`, {
-        name: `${this.props.namePrefix}-${spec.name}-${name}`,
-        policyType: 'TargetTrackingScaling',
-        serviceNamespace: target.serviceNamespace,
-        scalableDimension: target.scalableDimension,
-        resourceId: target.resourceId,
-        targetTrackingScalingPolicyConfiguration: { scaleInCooldown: 120, scaleOutCooldown: 30, ...configuration },
-      });
-
-    policy('cpu', {
+    this.policy('cpu', {
       targetValue: spec.scaling.cpuTargetPercent,
       predefinedMetricSpecification: { predefinedMetricType: 'ECSServiceAverageCPUUtilization' },
     });
-    if (this.targetGroupArnSuffix && spec.scaling.requestsPerTarget) {
-      policy('requests', {
+    this.policy('memory', {
+      targetValue: spec.scaling.memoryTargetPercent,
+      predefinedMetricSpecification: { predefinedMetricType: 'ECSServiceAverageMemoryUtilization' },
+    });
+    if (this.targetGroup && spec.scaling.requestsPerTarget) {
+      this.policy('requests', {
         targetValue: spec.scaling.requestsPerTarget,
         predefinedMetricSpecification: {
           predefinedMetricType: 'ALBRequestCountPerTarget',
-          resourceLabel: `${this.props.loadBalancer!.arnSuffix}/${this.targetGroupArnSuffix}`,
-        },
-      });
-    }
-    if (this.props.backlogQueueName && spec.scaling.backlogPerTask) {
-      // Backlog per task = visible messages / running tasks (AWS's SQS scaling guidance, metric math).
-      policy('backlog', {
-        targetValue: spec.scaling.backlogPerTask,
-        customizedMetricSpecification: {
-          metrics: [
-            {
-              id: 'visible',
-              returnData: false,
-              metricStat: {
-                stat: 'Sum',
-                metric: {
-                  namespace: 'AWS/SQS',
-                  metricName: 'ApproximateNumberOfMessagesVisible',
-                  dimensions: [{ name: 'QueueName', value: this.props.backlogQueueName }],
-                },
-              },
-            },
-            {
-              id: 'tasks',
-              returnData: false,
-              metricStat: {
-                stat: 'Average',
-                metric: {
-                  namespace: 'ECS/ContainerInsights',
-                  metricName: 'RunningTaskCount',
-                  dimensions: [
-                    { name: 'ClusterName', value: this.props.cluster.name },
-                    { name: 'ServiceName', value: spec.name },
-                  ],
-                },
-              },
-            },
-            { id: 'backlog_per_task', expression: 'visible / IF(tasks > 0, tasks, 1)', label: 'Backlog per task', returnData: true },
-          ],
+          resourceLabel: this.targetGroup.requestCountResourceLabel,
         },
       });
     }
   }
 
-  private addAlarms(fullName: string): void {
-    const { spec, sizing, alarmTopicArn, cluster } = this.props;
-    const serviceDimensions = { ClusterName: cluster.name, ServiceName: spec.name };
+  private addAlarms(): void {
+    const { spec, sizing, alarmTopicArn } = this.props;
+    const { tuning } = this;
     metricAlarm(this, 'alarm-running-tasks', {
-      alarmName: `${fullName}-running-below-min`,
+      alarmName: `${this.fullName}-running-below-min`,
       description: `${spec.name}: fewer running tasks than the minimum (${sizing.minTasks})`,
-      namespace: 'ECS/ContainerInsights',
-      metricName: 'RunningTaskCount',
-      dimensions: serviceDimensions,
-      statistic: 'Minimum',
+      metric: this.metricRunningTasks(),
       comparison: 'LessThanThreshold',
       threshold: sizing.minTasks,
       treatMissingData: 'breaching',
       alarmTopicArn,
     });
     metricAlarm(this, 'alarm-cpu', {
-      alarmName: `${fullName}-cpu-high`,
-      description: `${spec.name}: CPU above 90 % (scaling is not keeping up or maxTasks reached)`,
-      namespace: 'AWS/ECS',
-      metricName: 'CPUUtilization',
-      dimensions: serviceDimensions,
-      threshold: 90,
-      evaluationPeriods: 10,
+      alarmName: `${this.fullName}-cpu-high`,
+      description: `${spec.name}: CPU above ${tuning.cpuAlarmPercent} % for ${tuning.cpuAlarmMinutes} min (scaling is not keeping up or maxTasks reached)`,
+      metric: this.metricCpuUtilization(),
+      threshold: tuning.cpuAlarmPercent,
+      evaluationPeriods: tuning.cpuAlarmMinutes,
       alarmTopicArn,
     });
-    if (this.targetGroupArnSuffix) {
+    metricAlarm(this, 'alarm-memory', {
+      alarmName: `${this.fullName}-memory-high`,
+      description: `${spec.name}: memory above ${tuning.memoryAlarmPercent} % for ${tuning.memoryAlarmMinutes} min (a leak, or maxTasks reached)`,
+      metric: this.metricMemoryUtilization(),
+      threshold: tuning.memoryAlarmPercent,
+      evaluationPeriods: tuning.memoryAlarmMinutes,
+      alarmTopicArn,
+    });
+    if (this.targetGroup) {
       metricAlarm(this, 'alarm-unhealthy-targets', {
-        alarmName: `${fullName}-unhealthy-targets`,
+        alarmName: `${this.fullName}-unhealthy-targets`,
         description: `${spec.name}: targets failing the ${spec.healthPath} health check`,
-        namespace: 'AWS/ApplicationELB',
-        metricName: 'UnHealthyHostCount',
-        dimensions: { LoadBalancer: this.props.loadBalancer!.arnSuffix, TargetGroup: this.targetGroupArnSuffix },
-        statistic: 'Maximum',
+        metric: this.targetGroup.metric('UnHealthyHostCount', 'Maximum'),
         threshold: 0,
         alarmTopicArn,
       });

@@ -1,12 +1,14 @@
 import { Construct } from 'constructs';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
-import type { KmsKey } from '../security/kms-key';
+import type { IKey } from '../security/kms-key';
 
 export interface AlarmTopicProps {
   readonly name: string;
-  /** Its key policy must admit `cloudwatch.amazonaws.com` (alarms encrypt what they publish). */
-  readonly kmsKey: KmsKey;
+  /** Its key policy must admit CloudWatch alarms (they encrypt what they publish). */
+  readonly kmsKey: IKey;
+  /** Alarms allowed to publish (`<prefix>-*`): the same pattern the key policy admits. */
+  readonly alarmNamePattern: string;
 }
 
 /** The SNS topic every alarm notifies: KMS-encrypted, publishable by this account's CloudWatch alarms. */
@@ -16,7 +18,7 @@ export class AlarmTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
-    props.kmsKey.requireServicePrincipal('cloudwatch.amazonaws.com', `AlarmTopic ${props.name}`);
+    props.kmsKey.requireServiceUse('cloudwatchAlarmNamePattern', `AlarmTopic ${props.name}`);
     const topic = new SnsTopic(this, 'topic', { name: props.name, kmsMasterKeyId: props.kmsKey.arn });
     this.arn = topic.arn;
     this.name = props.name;
@@ -34,7 +36,7 @@ export class AlarmTopic extends Construct {
             Resource: topic.arn,
             Condition: {
               StringEquals: { 'aws:SourceAccount': accountId },
-              ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${props.kmsKey.region}:${accountId}:alarm:*` },
+              ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${props.kmsKey.region}:${accountId}:alarm:${props.alarmNamePattern}` },
             },
           },
           {

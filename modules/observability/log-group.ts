@@ -1,14 +1,14 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import type { KmsKey } from '../security/kms-key';
+import type { IKey } from '../security/kms-key';
 import { LOG_RETENTION_DAYS } from './log-retention';
 
 
 export interface LogGroupProps {
   readonly name: string;
   readonly retentionDays: number;
-  readonly kmsKey: KmsKey;
+  readonly kmsKey: IKey;
 }
 
 /**
@@ -29,7 +29,7 @@ export class LogGroup extends Construct implements ITerraformDependable {
           `(${LOG_RETENTION_DAYS.join(', ')})`,
       );
     }
-    props.kmsKey.requireServicePrincipal(`logs.${props.kmsKey.region}.amazonaws.com`, `LogGroup ${props.name}`);
+    props.kmsKey.requireServiceUse('logs', `LogGroup ${props.name}`);
     const group = new CloudwatchLogGroup(this, 'group', {
       name: props.name,
       retentionInDays: props.retentionDays,

@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { DEFAULT_PERIOD_SECONDS, isPercentile, type Metric } from './metric';
 
 export type AlarmComparison =
   | 'GreaterThanThreshold'
@@ -10,19 +11,11 @@ export type AlarmComparison =
 export interface MetricAlarmProps {
   readonly alarmName: string;
   readonly description: string;
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly dimensions: Readonly<Record<string, string>>;
+  readonly metric: Metric;
   readonly threshold: number;
   readonly alarmTopicArn: string;
   /** Default `GreaterThanThreshold`. */
   readonly comparison?: AlarmComparison;
-  /** `Average` | `Sum` | `Maximum` | `Minimum` | `SampleCount`; default `Average`. Ignored with `percentile`. */
-  readonly statistic?: 'Average' | 'Sum' | 'Maximum' | 'Minimum' | 'SampleCount';
-  /** e.g. `p99`; replaces `statistic`. */
-  readonly percentile?: string;
-  /** Seconds per datapoint; default 60. */
-  readonly periodSeconds?: number;
   /** Default 5 periods, all of which must breach (`datapointsToAlarm` defaults to the same). */
   readonly evaluationPeriods?: number;
   readonly datapointsToAlarm?: number;
@@ -33,14 +26,15 @@ export interface MetricAlarmProps {
 /** One CloudWatch alarm with the platform's defaults: alarm and OK notifications to the alarm topic. */
 export function metricAlarm(scope: Construct, id: string, props: MetricAlarmProps): CloudwatchMetricAlarm {
   const evaluationPeriods = props.evaluationPeriods ?? 5;
+  const { metric } = props;
   return new CloudwatchMetricAlarm(scope, id, {
     alarmName: props.alarmName,
     alarmDescription: props.description,
-    namespace: props.namespace,
-    metricName: props.metricName,
-    dimensions: { ...props.dimensions },
-    ...(props.percentile ? { extendedStatistic: props.percentile } : { statistic: props.statistic ?? 'Average' }),
-    period: props.periodSeconds ?? 60,
+    namespace: metric.namespace,
+    metricName: metric.metricName,
+    dimensions: { ...metric.dimensions },
+    ...(isPercentile(metric.statistic) ? { extendedStatistic: metric.statistic } : { statistic: metric.statistic }),
+    period: metric.periodSeconds ?? DEFAULT_PERIOD_SECONDS,
     evaluationPeriods,
     datapointsToAlarm: props.datapointsToAlarm ?? evaluationPeriods,
     threshold: props.threshold,

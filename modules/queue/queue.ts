@@ -3,15 +3,16 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { SqsQueueRedriveAllowPolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy';
 import type { QueueSpec } from '../../services/catalog';
-import type { IGrantable } from '../security/grants';
-import type { KmsKey } from '../security/kms-key';
+import { Grant, type IGrantable } from '../security/grants';
+import type { IKey } from '../security/kms-key';
+import { metric, type Metric } from '../observability/metric';
 import { metricAlarm } from '../observability/metric-alarm';
 
 export interface QueueProps {
   readonly spec: QueueSpec;
   /** `<prefix>-<spec.name>`; the DLQ is `<physicalName>-dlq`. */
   readonly physicalName: string;
-  readonly kmsKey: KmsKey;
+  readonly kmsKey: IKey;
   readonly alarmTopicArn: string;
   /** Oldest-message age that raises the alarm; default 15 minutes (consumers are stuck or too few). */
   readonly maxMessageAgeSeconds?: number;
@@ -25,6 +26,61 @@ export const QUEUE_CONSUME_ACTIONS = [
   'sqs:GetQueueAttributes',
 ] as const;
 
+/** A queue (and its DLQ) as other constructs see it: created here, or imported from the platform stack. */
+export interface IQueue {
+  readonly url: string;
+  readonly arn: string;
+  readonly name: string;
+  readonly dlqUrl: string;
+  readonly dlqName: string;
+  /** sqs:SendMessage on the main queue; SSE-KMS needs GenerateDataKey + Decrypt through SQS. */
+  grantSend(grantee: IGrantable): Grant;
+  /** Receive, delete, extend visibility and read attributes on the main queue; Decrypt through SQS. */
+  grantConsume(grantee: IGrantable): Grant;
+  /** A metric of the main queue (`dlq: true`: of the dead-letter queue). */
+  metric(metricName: string, statistic?: Metric['statistic'], dlq?: boolean): Metric;
+}
+
+export type QueueAttributes = Pick<IQueue, 'url' | 'arn' | 'name' | 'dlqUrl' | 'dlqName'>;
+
+class QueueReference implements IQueue {
+  readonly url: string;
+  readonly arn: string;
+  readonly name: string;
+  readonly dlqUrl: string;
+  readonly dlqName: string;
+
+  constructor(
+    attrs: QueueAttributes,
+    private readonly kmsKey: IKey,
+  ) {
+    this.url = attrs.url;
+    this.arn = attrs.arn;
+    this.name = attrs.name;
+    this.dlqUrl = attrs.dlqUrl;
+    this.dlqName = attrs.dlqName;
+  }
+
+  grantSend(grantee: IGrantable): Grant {
+    return Grant.combine(
+      Grant.add(grantee, { actions: QUEUE_SEND_ACTIONS, resources: [this.arn] }),
+      this.kmsKey.grant(grantee, ['kms:GenerateDataKey', 'kms:Decrypt'], 'sqs'),
+    );
+  }
+
+  grantConsume(grantee: IGrantable): Grant {
+    return Grant.combine(
+      Grant.add(grantee, { actions: QUEUE_CONSUME_ACTIONS, resources: [this.arn] }),
+      this.kmsKey.grantDecrypt(grantee, 'sqs'),
+    );
+  }
+
+  metric(metricName: string, statistic: Metric['statistic'] = 'Maximum', dlq = false): Metric {
+    const name = dlq ? this.dlqName : this.name;
+    return metric('AWS/SQS', metricName, { QueueName: name }, statistic, { label: name });
+  }
+}
+
 /** How long SQS reuses a data key before asking KMS again (fewer KMS calls, same protection). */
 const DATA_KEY_REUSE_SECONDS = 300;
 
@@ -33,14 +89,18 @@ const DATA_KEY_REUSE_SECONDS = 300;
  * catalog, TLS-only queue policies, a DLQ that accepts redrives from this queue only, and alarms
  * on DLQ depth > 0 and on the main queue's oldest message age.
  */
-export class Queue extends Construct {
+export class Queue extends Construct implements IQueue {
   readonly url: string;
   readonly arn: string;
   readonly name: string;
   readonly dlqUrl: string;
   readonly dlqArn: string;
   readonly dlqName: string;
-  private readonly kmsKey: KmsKey;
+  private readonly ref: QueueReference;
+
+  static fromAttributes(attrs: QueueAttributes, kmsKey: IKey): IQueue {
+    return new QueueReference(attrs, kmsKey);
+  }
 
   constructor(scope: Construct, id: string, props: QueueProps) {
     super(scope, id);
@@ -49,7 +109,6 @@ export class Queue extends Construct {
       // SQS keeps a message's original enqueue time on redrive: a shorter DLQ retention drops it early.
       throw new Error(`queue ${spec.name}: dlqRetentionSeconds must be >= retentionSeconds`);
     }
-    this.kmsKey = kmsKey;
     this.name = props.physicalName;
     this.dlqName = `${props.physicalName}-dlq`;
     const encryption = { kmsMasterKeyId: kmsKey.arn, kmsDataKeyReusePeriodSeconds: DATA_KEY_REUSE_SECONDS };
@@ -80,14 +139,12 @@ export class Queue extends Construct {
     this.arn = queue.arn;
     this.dlqUrl = dlq.url;
     this.dlqArn = dlq.arn;
+    this.ref = new QueueReference(this, kmsKey);
 
     metricAlarm(this, 'alarm-dlq-depth', {
       alarmName: `${this.dlqName}-not-empty`,
       description: `SQS ${this.dlqName}: messages failed ${spec.maxReceiveCount} times and were dead-lettered`,
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateNumberOfMessagesVisible',
-      dimensions: { QueueName: this.dlqName },
-      statistic: 'Maximum',
+      metric: this.metric('ApproximateNumberOfMessagesVisible', 'Maximum', true),
       threshold: 0,
       evaluationPeriods: 1,
       alarmTopicArn: props.alarmTopicArn,
@@ -95,26 +152,23 @@ export class Queue extends Construct {
     metricAlarm(this, 'alarm-oldest-message', {
       alarmName: `${this.name}-oldest-message-age`,
       description: `SQS ${this.name}: a message has waited over ${props.maxMessageAgeSeconds ?? 900} s`,
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateAgeOfOldestMessage',
-      dimensions: { QueueName: this.name },
-      statistic: 'Maximum',
+      metric: this.metric('ApproximateAgeOfOldestMessage'),
       threshold: props.maxMessageAgeSeconds ?? 900,
       evaluationPeriods: 3,
       alarmTopicArn: props.alarmTopicArn,
     });
   }
 
-  /** sqs:SendMessage on the main queue; SSE-KMS needs GenerateDataKey + Decrypt through SQS. */
-  grantSend(grantee: IGrantable): void {
-    grantee.addToPolicy({ actions: QUEUE_SEND_ACTIONS, resources: [this.arn] });
-    this.kmsKey.grant(grantee, ['kms:GenerateDataKey', 'kms:Decrypt'], 'sqs');
+  grantSend(grantee: IGrantable): Grant {
+    return this.ref.grantSend(grantee);
   }
 
-  /** Receive, delete, extend visibility and read attributes on the main queue; Decrypt through SQS. */
-  grantConsume(grantee: IGrantable): void {
-    grantee.addToPolicy({ actions: QUEUE_CONSUME_ACTIONS, resources: [this.arn] });
-    this.kmsKey.grantDecrypt(grantee, 'sqs');
+  grantConsume(grantee: IGrantable): Grant {
+    return this.ref.grantConsume(grantee);
+  }
+
+  metric(metricName: string, statistic?: Metric['statistic'], dlq?: boolean): Metric {
+    return this.ref.metric(metricName, statistic, dlq);
   }
 }
 

@@ -1,12 +1,12 @@
 import { Construct } from 'constructs';
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
-import type { IGrantable } from '../security/grants';
-import type { KmsKey } from '../security/kms-key';
+import { Grant, type IGrantable } from '../security/grants';
+import type { IKey } from '../security/kms-key';
 
 export interface ServiceRepositoryProps {
   readonly name: string;
-  readonly kmsKey: KmsKey;
+  readonly kmsKey: IKey;
   /** Untagged images (failed or superseded pushes) expire after this many days; default 7. */
   readonly untaggedExpiryDays?: number;
   /** Tagged images kept (rollback depth); default 30. */
@@ -19,11 +19,32 @@ export const REPOSITORY_PULL_ACTIONS = [
   'ecr:GetDownloadUrlForLayer',
 ] as const;
 
+/** A repository as the service stacks see it: created by the platform stack, imported by URL and ARN. */
+export interface IRepository {
+  readonly repositoryUrl: string;
+  readonly arn: string;
+  /** Pull this repository's images (the ECS execution role). */
+  grantPull(grantee: IGrantable): Grant;
+}
+
+const grantPull = (grantee: IGrantable, arn: string): Grant =>
+  Grant.add(
+    grantee,
+    // The one Resource "*" on the platform: ecr:GetAuthorizationToken is account-level and has no
+    // resource-level permissions (AWS rejects any other Resource for it).
+    { actions: ['ecr:GetAuthorizationToken'], resources: ['*'] },
+    { actions: REPOSITORY_PULL_ACTIONS, resources: [arn] },
+  );
+
 /** One ECR repository per service: immutable tags, scan on push, KMS encryption, lifecycle policy. */
-export class ServiceRepository extends Construct {
+export class ServiceRepository extends Construct implements IRepository {
   readonly repositoryUrl: string;
   readonly arn: string;
   readonly name: string;
+
+  static fromAttributes(attrs: { repositoryUrl: string; arn: string }): IRepository {
+    return { ...attrs, grantPull: (grantee) => grantPull(grantee, attrs.arn) };
+  }
 
   constructor(scope: Construct, id: string, props: ServiceRepositoryProps) {
     super(scope, id);
@@ -63,11 +84,7 @@ export class ServiceRepository extends Construct {
     this.name = props.name;
   }
 
-  /** Pull this repository's images (the ECS execution role). */
-  grantPull(grantee: IGrantable): void {
-    // The one Resource "*" on the platform: ecr:GetAuthorizationToken is account-level and has no
-    // resource-level permissions (AWS rejects any other Resource for it).
-    grantee.addToPolicy({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] });
-    grantee.addToPolicy({ actions: REPOSITORY_PULL_ACTIONS, resources: [this.arn] });
+  grantPull(grantee: IGrantable): Grant {
+    return grantPull(grantee, this.arn);
   }
 }

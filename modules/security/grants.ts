@@ -1,7 +1,8 @@
 /**
- * The grant contract between constructs, shaped after AWS CDK's IGrantable: a resource construct
- * offers `grantX(grantee)` methods that add exact actions on its exact ARNs; the grantee (an ECS
- * task or execution role) collects statements and renders one inline policy document.
+ * The grant contract between constructs, shaped after AWS CDK's IGrantable and Grant: a resource
+ * (or an imported reference to one) offers `grantX(grantee)` methods that add exact actions on its
+ * exact ARNs and return a `Grant` saying what was added; the grantee (an ECS task or execution
+ * role) collects statements and renders one inline policy document.
  */
 export interface PolicyStatement {
   readonly sid?: string;
@@ -16,6 +17,29 @@ export interface IGrantable {
   /** Human-readable name used in error messages and statement ids. */
   readonly grantName: string;
   addToPolicy(statement: PolicyStatement): void;
+}
+
+/** What one `grantX()` call added to a grantee (composable, inspectable in tests). */
+export class Grant {
+  constructor(
+    readonly grantee: string,
+    readonly statements: readonly PolicyStatement[],
+  ) {}
+
+  /** Adds `statements` to `grantee` and returns the grant. */
+  static add(grantee: IGrantable, ...statements: PolicyStatement[]): Grant {
+    for (const statement of statements) grantee.addToPolicy(statement);
+    return new Grant(grantee.grantName, statements);
+  }
+
+  /** One grant made of several (e.g. a queue grant and the key grant it needs). */
+  static combine(first: Grant, ...rest: Grant[]): Grant {
+    return new Grant(first.grantee, [first, ...rest].flatMap((g) => g.statements));
+  }
+
+  get actions(): string[] {
+    return [...new Set(this.statements.flatMap((s) => s.actions))].sort();
+  }
 }
 
 /** Collects statements for one role; the owner renders them with `toPolicyJson()`. */

@@ -49,7 +49,7 @@ export function synthDataPlane(build: (ctx: DataPlaneScope) => void): Synthesize
       description: 'test key',
       accountId: ACCOUNT_ID,
       region: REGION,
-      servicePrincipals: [`logs.${REGION}.amazonaws.com`, 'cloudwatch.amazonaws.com'],
+      serviceUse: { logs: true, cloudwatchAlarmNamePattern: 'test-*' },
     });
     build({
       scope,

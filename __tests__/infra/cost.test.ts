@@ -7,7 +7,7 @@ import { inventoryOf } from '../../scripts/cost/inventory';
 import { PRICE_TABLES, pricesFor, type PriceTable, type UnitPrice } from '../../scripts/cost/prices';
 import { capacityProviderStrategy } from '../../modules/microservice/microservice';
 import { catalog, ENVIRONMENT_NAMES, type Catalog } from '../../services/catalog';
-import { synthPlatform, type SynthesizedPlatform } from './support/platform';
+import { synthEnvironment } from './support/stacks';
 
 const environments = loadEnvironments();
 const defaultEstimate = (env: (typeof ENVIRONMENT_NAMES)[number]) => estimate(environments[env], catalog, DEFAULT_ASSUMPTIONS[env]);
@@ -16,9 +16,9 @@ const subtotal = (e: Estimate, category: string) =>
 
 describe('hand-computed example (made-up catalog, config, prices and usage)', () => {
   // One service "api" (1 vCPU / 2 GB, 2..4 tasks) with a route, PostgreSQL, the cache, one table
-  // and a queue it publishes to and consumes; one platform secret.
+  // and a queue it publishes to and consumes.
   const madeUpCatalog: Catalog = {
-    secrets: [{ name: 'jwt-signing-key', description: 'test' }],
+    secrets: [],
     queues: [{ name: 'q', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, retentionSeconds: 3600, dlqRetentionSeconds: 7200, receiveWaitSeconds: 20 }],
     services: [
       {
@@ -33,7 +33,7 @@ describe('hand-computed example (made-up catalog, config, prices and usage)', ()
           staging: { cpu: 1024, memory: 2048, minTasks: 2, maxTasks: 4 },
           prod: { cpu: 1024, memory: 2048, minTasks: 2, maxTasks: 4 },
         },
-        scaling: { cpuTargetPercent: 60 },
+        scaling: { cpuTargetPercent: 60, memoryTargetPercent: 75 },
         needs: {
           postgres: { database: 'api' },
           cache: true,
@@ -41,7 +41,7 @@ describe('hand-computed example (made-up catalog, config, prices and usage)', ()
           publishes: ['q'],
           consumes: ['q'],
         },
-        secrets: [{ env: 'JWT_SECRET', secret: 'jwt-signing-key' }],
+        secrets: [],
       },
     ],
   };
@@ -69,7 +69,7 @@ describe('hand-computed example (made-up catalog, config, prices and usage)', ()
     aurora: { minCapacityAcu: 0.5, maxCapacityAcu: 2.5, readers: 1, backupRetentionDays: 10 },
     dynamodb: {},
     cache: { engine: 'valkey', nodeType: 'cache.t4g.micro', replicas: 1, multiAz: true, snapshotRetentionDays: 3 },
-    compute: { spotSharePercent: 50, imageTag: 'test' },
+    compute: { spotSharePercent: 50 },
     observability: { logRetentionDays: 30 },
   };
   const config = loadEnvironment('dev', input, madeUpCatalog);
@@ -158,12 +158,14 @@ describe('hand-computed example (made-up catalog, config, prices and usage)', ()
     // Stored (30-day month): 3 × 30/30 + 2 × 60/30 + 0.5 × 30/30 + 0.5 × 30/30 = 8 GB-month.
     ['CloudWatch Logs storage (retention from config)', 8, 8 * 0.03],
     ['CloudWatch custom metrics', 10, 10 * 0.3],
-    // ALB 3 + table 2 + service 2 + routed 1 + queue 2 + 2 cache nodes × 2 + Aurora 2 = 16
-    ['CloudWatch alarms', 16, 16 * 0.1],
-    ['CloudWatch dashboards', 1, 3],
-    ['KMS customer managed keys', 1, 1],
+    // ALB 3 + table 2 + service 3 + routed 1 + queue 2 + 2 cache nodes × 2 + Aurora 2 = 17
+    ['CloudWatch alarms', 17, 17 * 0.1],
+    // The environment's and the service's.
+    ['CloudWatch dashboards', 2, 2 * 3],
+    // The environment CMK and one access-token signing key (tokens.keys defaults to one).
+    ['KMS customer managed keys', 2, 2 * 1],
     ['KMS requests', 10, 10 * 0.03],
-    ['Secrets Manager secrets (2, incl. the RDS-managed master secret)', 2, 2 * 0.4],
+    ['Secrets Manager secrets (1, incl. the RDS-managed master secret)', 1, 1 * 0.4],
     ['Secrets Manager API calls', 1, 1 * 0.05],
     ['ECR storage (1 repositories)', 2, 2 * 0.1],
   ];
@@ -181,9 +183,9 @@ describe('hand-computed example (made-up catalog, config, prices and usage)', ()
 
   it('totals the line items', () => {
     // 108.00 compute + 126.70 network + 21.60 ALB + 251.64368 edge + 145.62 Aurora + 29.00 cache
-    // + 3.90 DynamoDB + 0.16752 SQS + 10.84 observability + 2.15 security + 0.20 ECR
+    // + 3.90 DynamoDB + 0.16752 SQS + 13.94 observability + 2.75 security + 0.20 ECR
     expect(result.totalUsd).toBeCloseTo(expected.reduce((sum, [, , usd]) => sum + usd, 0), 6);
-    expect(result.totalUsd).toBeCloseTo(699.8212, 4);
+    expect(result.totalUsd).toBeCloseTo(703.5212, 4);
   });
 
   it('uses the Redis OSS price when the config says redis', () => {
@@ -274,13 +276,9 @@ describe('capacity-provider split', () => {
   });
 });
 
-describe.each(ENVIRONMENT_NAMES)('%s: the inventory counts what the platform stack builds', (env) => {
-  let synthesized: SynthesizedPlatform;
-  beforeAll(() => {
-    synthesized = synthPlatform(env);
-  });
-  const count = (type: string) => Object.keys(synthesized.resources(type)).length;
-  const all = (type: string) => Object.values(synthesized.resources(type));
+describe.each(ENVIRONMENT_NAMES)('%s: the inventory counts what the stacks of the environment build', (env) => {
+  const all = (type: string) => synthEnvironment(env).all.flatMap((stack) => Object.values(stack.resources(type)));
+  const count = (type: string) => all(type).length;
   const inv = inventoryOf(environments[env], catalog);
 
   it('network: NAT gateways, their addresses and interface endpoints per AZ', () => {
@@ -291,7 +289,7 @@ describe.each(ENVIRONMENT_NAMES)('%s: the inventory counts what the platform sta
     expect(interfaces.reduce((n, e) => n + e.subnet_ids.length, 0)).toBe(inv.interfaceEndpointAzs);
   });
 
-  it('compute: one ARM64 service per catalog entry', () => {
+  it('compute: one ARM64 service per catalog entry (and its one-off tasks)', () => {
     expect(count('aws_ecs_service')).toBe(inv.services.length);
     for (const task of all('aws_ecs_task_definition')) expect(task.runtime_platform.cpu_architecture).toBe('ARM64');
   });

@@ -1,8 +1,8 @@
 /**
- * What the platform stack of one environment builds, counted from (environment config, catalog).
+ * What the stacks of one environment build, counted from (environment config, catalog).
  *
  * The per-resource counts below (alarms per table, WAF rules, …) mirror modules/*;
- * __tests__/infra/cost.test.ts compares every count with the synthesized platform stack, so a
+ * __tests__/infra/cost.test.ts compares every count with the synthesized stacks, so a
  * module change that adds or removes a billed resource fails that test until this file follows.
  */
 import type { EnvironmentConfig } from '../../envs';
@@ -13,7 +13,7 @@ import type { Catalog, ServiceSpec } from '../../services/catalog';
 export const ALARMS = {
   loadBalancer: 3,
   perTable: 2,
-  perService: 2,
+  perService: 3,
   perRoutedService: 1,
   perQueue: 2,
   perCacheNode: 2,
@@ -50,7 +50,7 @@ export interface Inventory {
   readonly ecrRepositories: number;
   readonly logGroups: readonly LogGroupCount[];
   readonly kmsKeys: number;
-  /** Platform secrets plus the RDS-managed master secret (billed by Secrets Manager). */
+  /** The RDS-managed master secret (billed by Secrets Manager); the platform generates no other secret. */
   readonly secrets: number;
   readonly alarms: number;
   readonly dashboards: number;
@@ -104,10 +104,12 @@ export function inventoryOf(config: EnvironmentConfig, catalog: Catalog): Invent
     sqsQueues: catalog.queues.length * 2,
     ecrRepositories: services.length,
     logGroups,
-    kmsKeys: 1,
-    secrets: catalog.secrets.length + (hasAurora ? 1 : 0),
+    // The environment CMK and one asymmetric access-token key per configured key name.
+    kmsKeys: 1 + config.tokens.keys.length,
+    secrets: hasAurora ? 1 : 0,
     alarms,
-    dashboards: 1,
+    // The environment dashboard and one per service.
+    dashboards: 1 + services.length,
     wafWebAcls: 1,
     wafRules: WAF_RULES,
     hostedZones: 1,

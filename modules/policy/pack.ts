@@ -18,6 +18,7 @@ export type PolicyPackOptions = EvaluateOptions;
 /** Collected reports of one app, by stack name, in synthesis order. */
 const reports = new WeakMap<App, Map<string, StackReport>>();
 const covered = new WeakSet<TerraformStack>();
+const coveredApps = new WeakSet<App>();
 
 function reportsOf(app: App): Map<string, StackReport> {
   let byStack = reports.get(app);
@@ -72,8 +73,10 @@ export function applyPolicyPack(scope: App | TerraformStack, options: PolicyPack
     Aspects.of(scope).add(new PolicyAspect(options, 'stack'));
     return;
   }
+  if (coveredApps.has(scope)) return;
   const stacks = stacksOf(scope);
   if (stacks.length === 0) throw new Error('applyPolicyPack(app): the app has no stacks yet; apply the pack after creating them');
+  coveredApps.add(scope);
   const aspect = new PolicyAspect(options, 'app');
   for (const stack of stacks) {
     if (covered.has(stack)) continue;

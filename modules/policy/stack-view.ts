@@ -182,8 +182,5 @@ export function keyKind(view: StackView, value: unknown): KeyKind {
   return isReference(value) ? 'unknown' : 'cmk';
 }
 
-/** A key argument that names a customer managed key (or one only known at apply time). */
-export const isCustomerManagedKey = (view: StackView, value: unknown): boolean => ['cmk', 'unknown'].includes(keyKind(view, value));
-
 /** Literally on: for settings that weaken security, an apply-time value is not assumed to be on. */
 export const isTrue = (value: unknown): boolean => flag(value) === true;

@@ -321,6 +321,10 @@ export const FIXTURES: Readonly<Record<string, RuleFixture>> = {
   },
   'EDGE-07': { fail: [lb({ desync_mitigation_mode: 'monitor' })], pass: lb({ desync_mitigation_mode: 'strictest' }) },
   'EDGE-08': { fail: [distribution({})], pass: distribution({ default_cache_behavior: { viewer_protocol_policy: 'https-only', response_headers_policy_id: 'p' } }) },
+  'EDGE-09': {
+    fail: [acl([managedRule('AWSManagedRulesKnownBadInputsRuleSet')])],
+    pass: { ...acl([managedRule('AWSManagedRulesKnownBadInputsRuleSet')]), ...lb(), aws_wafv2_web_acl_association: { w: { resource_arn: '${aws_lb.a.arn}', web_acl_arn: '${aws_wafv2_web_acl.w.arn}' } } },
+  },
   'ECS-01': { fail: [task({ user: undefined }), task({ user: 'root' }), task({ user: '0:0' })], pass: task({}) },
   'ECS-02': { fail: [task({ readonlyRootFilesystem: false }), task({ readonlyRootFilesystem: undefined })], pass: task({}) },
   'ECS-03': { fail: [task({ privileged: true })], pass: task({ privileged: false }) },

@@ -116,4 +116,18 @@ export const edgeRules: readonly Rule[] = [
         .map((b) => `cache behavior ${String(b!.path_pattern ?? 'default')} has no response headers policy`),
     ),
   },
+  {
+    id: 'EDGE-09',
+    area: 'edge',
+    title: 'Every WAF web ACL protects something (an association, or a CloudFront distribution\'s web_acl_id)',
+    fix: 'Associate the ACL with the ALB (aws_wafv2_web_acl_association) or set it as the distribution\'s web_acl_id; delete it otherwise',
+    severity: 'error',
+    controls: controls('ELB.16~', 'CloudFront.6~', 'CKV2_AWS_28~'),
+    resourceTypes: ['aws_wafv2_web_acl', 'aws_wafv2_web_acl_association', 'aws_cloudfront_distribution'],
+    check: eachResource(['aws_wafv2_web_acl'], (r, view) =>
+      view.referencing('aws_wafv2_web_acl_association', r, 'web_acl_arn').length === 0 &&
+      view.referencing('aws_cloudfront_distribution', r, 'web_acl_id').length === 0 &&
+      'the web ACL is associated with nothing',
+    ),
+  },
 ];

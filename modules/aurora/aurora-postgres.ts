@@ -12,6 +12,7 @@ import { DataStoreSecurityGroup } from '../security/security-group';
 import { LogGroup } from '../observability/log-group';
 import { metric, type Metric } from '../observability/metric';
 import { metricAlarm } from '../observability/metric-alarm';
+import { suppress } from '../policy/suppressions';
 
 export interface AuroraPostgresProps {
   /** Cluster identifier and name prefix (lowercase letters, digits, hyphens). */
@@ -208,6 +209,12 @@ export class AuroraPostgres extends Construct implements IPostgresCluster {
             managedPolicyArns: [ENHANCED_MONITORING_POLICY_ARN],
           })
         : undefined;
+    if (monitoringRole) {
+      suppress(monitoringRole, 'IAM-06', {
+        reason: 'Enhanced Monitoring documents this AWS managed policy as the role permissions (RDS writes RDSOSMetrics)',
+        expires: '2027-12-31',
+      });
+    }
 
     for (let i = 0; i <= props.readerCount; i++) {
       new RdsClusterInstance(this, i === 0 ? 'writer' : `reader-${i}`, {

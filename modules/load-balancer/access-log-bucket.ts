@@ -6,6 +6,7 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA as S3BucketServerSideEncryptionConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA as S3BucketVersioning } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { suppress } from '../policy/suppressions';
 
 /**
  * Elastic Load Balancing's log-delivery accounts for regions opened before August 2022, which
@@ -48,6 +49,11 @@ export class AccessLogBucket extends Construct {
   constructor(scope: Construct, id: string, props: AccessLogBucketProps) {
     super(scope, id);
     const bucket = new S3Bucket(this, 'bucket', { bucket: props.name, forceDestroy: false });
+    suppress(bucket, 'ENC-11', { reason: 'ALB access-log delivery supports only SSE-S3 (docs/decisions/0011)', expires: '2027-12-31' });
+    suppress(bucket, 'S3-04', {
+      reason: 'This bucket holds access logs itself; logging its reads would need another log bucket, and so on',
+      expires: '2027-12-31',
+    });
     this.bucketName = bucket.bucket;
     new S3BucketPublicAccessBlock(this, 'public-access-block', {
       bucket: bucket.id,

@@ -83,7 +83,7 @@ function platformQueueStack(app: App, id = 'platform'): { stack: TerraformStack;
     description: 'test key',
     accountId: ACCOUNT,
     region: REGION,
-    servicePrincipals: [`logs.${REGION}.amazonaws.com`],
+    serviceUse: { logs: true },
   });
   const queue = new Queue(stack, 'events', {
     spec: findQueue('events'),

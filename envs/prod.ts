@@ -26,5 +26,5 @@ export const prod: EnvironmentInput = {
   dynamodb: { deletionProtection: true },
   cache: { nodeType: 'cache.r7g.large', replicas: 2, multiAz: true, snapshotRetentionDays: 7 },
   compute: { spotSharePercent: 0, healthCheckGraceSeconds: 60 },
-  observability: { logRetentionDays: 365, alarmEmail: 'platform-oncall@example.com' },
+  observability: { traceSamplePercent: 5, logRetentionDays: 365, alarmEmail: 'platform-oncall@example.com' },
 };

@@ -96,6 +96,8 @@ export const environmentSchema = z.strictObject({
     logRetentionDays: z.number().int().default(30),
     /** Address subscribed to the alarm topic (none: subscribe out of band). */
     alarmEmail: z.email().optional(),
+    /** Percentage of error-free traces kept by the collector's tail sampling (errors are always kept). */
+    traceSamplePercent: z.number().min(0).max(100).default(100),
   }),
 });
 

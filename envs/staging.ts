@@ -26,5 +26,5 @@ export const staging: EnvironmentInput = {
   dynamodb: { deletionProtection: false },
   cache: { nodeType: 'cache.t4g.small', replicas: 1, multiAz: true },
   compute: { spotSharePercent: 50 },
-  observability: { logRetentionDays: 30 },
+  observability: { traceSamplePercent: 25, logRetentionDays: 30 },
 };

@@ -105,6 +105,13 @@ export function validateCatalog(catalog: Catalog): void {
     for (const [kind, names] of [['publishes', s.needs.publishes ?? []], ['consumes', consumes]] as const) {
       for (const name of names) check(queueNames.includes(name), `${where}: needs.${kind} names unknown queue "${name}"`);
     }
+    const serviceNames = services.map((other) => other.name);
+    for (const callee of s.needs.calls ?? []) {
+      check(serviceNames.includes(callee), `${where}: needs.calls names unknown service "${callee}"`);
+      check(callee !== s.name, `${where}: needs.calls must not name the service itself`);
+    }
+    const [dupCall] = duplicates(s.needs.calls ?? []);
+    check(dupCall === undefined, `${where}: needs.calls names "${dupCall}" twice`);
     for (const t of s.needs.tables ?? []) {
       check(KEBAB.test(t.name), `${where}: table "${t.name}" must be kebab-case`);
       const [dupIndex] = duplicates((t.indexes ?? []).map((i) => i.name));

@@ -103,6 +103,12 @@ export interface ServiceNeeds {
    * checks them (public keys only). See docs/decisions/0008.
    */
   readonly tokens?: 'sign' | 'verify';
+  /**
+   * Catalog services this one calls synchronously over ECS Service Connect (`http://<name>:<port>`).
+   * Only declared callers may reach a callee's port; each call carries a short-lived service token
+   * signed with the caller's own KMS key (docs/decisions/0014).
+   */
+  readonly calls?: readonly string[];
 }
 
 export interface ServiceSpec {
@@ -208,6 +214,8 @@ export const catalog: Catalog = {
         ],
         publishes: ['events'],
         tokens: 'verify',
+        // Charges only for an account that still exists (and whose tokens were not revoked).
+        calls: ['user'],
       },
       secrets: [jwtSecret],
     },
@@ -240,6 +248,8 @@ export const catalog: Catalog = {
         consumes: ['events'],
         email: true,
         tokens: 'verify',
+        // The recipient's current e-mail and name, not the copy from user.registered.
+        calls: ['user'],
       },
       secrets: [jwtSecret],
     },
@@ -256,6 +266,16 @@ export const tableEnvVar = (tableName: string): string => `TABLE_${envSuffix(tab
 
 /** Environment variable carrying a queue's URL, e.g. `events` → `QUEUE_EVENTS_URL`. */
 export const queueUrlEnvVar = (queueName: string): string => `QUEUE_${envSuffix(queueName)}_URL`;
+
+/** Environment variable carrying a callee's base URL, e.g. `user` → `SERVICE_USER_URL`. */
+export const serviceUrlEnvVar = (serviceName: string): string => `SERVICE_${envSuffix(serviceName)}_URL`;
+
+/** A service's address for its callers: the Service Connect client alias in AWS, the same shape locally. */
+export const serviceConnectUrl = (spec: Pick<ServiceSpec, 'name' | 'containerPort'>): string => `http://${spec.name}:${spec.containerPort}`;
+
+/** The services that declare a call to `serviceName`. */
+export const callersOf = (serviceName: string, from: Catalog = catalog): ServiceSpec[] =>
+  from.services.filter((s) => s.needs.calls?.includes(serviceName));
 
 /** Environment variable carrying a queue's dead-letter queue URL (consumers only). */
 export const dlqUrlEnvVar = (queueName: string): string => `QUEUE_${envSuffix(queueName)}_DLQ_URL`;

@@ -9,7 +9,7 @@ import { catalog, ENVIRONMENT_NAMES } from '../../services/catalog';
 import { containers, synthEnvironment, type IamStatement, type SynthesizedStack } from './support/stacks';
 
 /** Actions AWS does not scope to resources: the only ones allowed on Resource "*". */
-const RESOURCE_WILDCARD_ALLOWED = ['ecr:GetAuthorizationToken'];
+const RESOURCE_WILDCARD_ALLOWED = ['ecr:GetAuthorizationToken', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 
 const identityPolicies = (s: SynthesizedStack): IamStatement[] =>
   [...Object.values(s.resources('aws_iam_role_policy')), ...Object.values(s.resources('aws_iam_policy'))].flatMap(
@@ -105,11 +105,39 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     for (const cluster of Object.values(stacks.platform.resources('aws_rds_cluster'))) expect(cluster.manage_master_user_password).toBe(true);
   });
 
-  it('publishes one ECR repository, immutable, per catalog service, and one signing key per configured token key', () => {
+  it('publishes per catalog service an ECR repository and an empty security group; signing keys per token key and per caller', () => {
     const repositories = Object.values(stacks.platform.resources('aws_ecr_repository'));
     expect(repositories.map((r) => r.name).sort()).toEqual(catalog.services.map((s) => `platform/${s.name}`).sort());
-    const signing = Object.values(stacks.platform.resources('aws_kms_key')).filter((k) => k.key_usage === 'SIGN_VERIFY');
-    expect(signing).toHaveLength(loadEnvironments()[env].tokens.keys.length);
+    const groups = Object.values(stacks.platform.resources('aws_security_group')).filter((g) => /-service$/.test(g.name));
+    expect(groups.map((g) => g.name).sort()).toEqual(catalog.services.map((s) => `platform-${env}-${s.name}-service`).sort());
+    for (const group of groups) expect([group.ingress, group.egress]).toEqual([undefined, undefined]);
+    const aliases = Object.values(stacks.platform.resources('aws_kms_alias')).map((a) => a.name);
+    const tokenKeys = loadEnvironments()[env].tokens.keys.map((k) => `alias/platform-${env}-access-tokens-${k}`);
+    const callerKeys = catalog.services.filter((s) => s.needs.calls?.length).map((s) => `alias/platform-${env}-service-tokens-${s.name}`);
+    expect(aliases.filter((a) => a.includes('tokens')).sort()).toEqual([...tokenKeys, ...callerKeys].sort());
+    expect(Object.values(stacks.platform.resources('aws_kms_key')).filter((k) => k.key_usage === 'SIGN_VERIFY')).toHaveLength(tokenKeys.length + callerKeys.length);
+  });
+
+  it('joins every service to one Cloud Map HTTP namespace with Service Connect, server and client', () => {
+    const namespace = stacks.platform.only('aws_service_discovery_http_namespace');
+    expect(namespace.name).toBe(`platform-${env}`);
+    expect(stacks.platform.parsed.output.service_connect_namespace_arn.value).toMatch(/aws_service_discovery_http_namespace\./);
+    for (const spec of catalog.services) {
+      const config = synthEnvironment(env).services[spec.name]!.only('aws_ecs_service').service_connect_configuration;
+      expect(config).toMatchObject({
+        enabled: true,
+        namespace: '${data.terraform_remote_state.platform.outputs.service_connect_namespace_arn}',
+        log_configuration: { log_driver: 'awslogs', options: { 'awslogs-stream-prefix': 'service-connect' } },
+        service: [
+          {
+            port_name: 'http',
+            discovery_name: spec.name,
+            client_alias: { dns_name: spec.name, port: spec.containerPort },
+            timeout: { per_request_timeout_seconds: 15, idle_timeout_seconds: 60 },
+          },
+        ],
+      });
+    }
   });
 });
 

@@ -30,6 +30,37 @@ describe('service stacks (prod)', () => {
     expect(user.parsed.terraform.backend.s3).toMatchObject({ key: 'prod/services/user.tfstate', encrypt: true, use_lockfile: true });
   });
 
+  it('runs an OpenTelemetry collector sidecar: not essential, health-checked, a small fixed share, non-root', () => {
+    const [app, collector] = JSON.parse(
+      Object.values(user.resources('aws_ecs_task_definition')).find((t) => t.family === 'platform-prod-user')!.container_definitions,
+    );
+    expect(collector).toMatchObject({
+      name: 'otel-collector',
+      essential: false,
+      cpu: 64,
+      memory: 128,
+      user: '10001:10001',
+      readonlyRootFilesystem: true,
+      healthCheck: { command: ['CMD', '/healthcheck'] },
+    });
+    expect(collector.image).toMatch(/^public\.ecr\.aws\/aws-observability\/aws-otel-collector:v\d+\.\d+\.\d+$/);
+    const config = JSON.parse(collector.environment.find((e: { name: string }) => e.name === 'AOT_CONFIG_CONTENT').value);
+    expect(config.service.pipelines.traces).toEqual({ receivers: ['otlp'], processors: ['memory_limiter', 'tail_sampling', 'batch'], exporters: ['awsxray'] });
+    expect(config.processors.tail_sampling.policies).toEqual([
+      { name: 'errors', type: 'status_code', status_code: { status_codes: ['ERROR'] } },
+      { name: 'ratio', type: 'probabilistic', probabilistic: { sampling_percentage: 5 } },
+    ]);
+    expect(config.exporters.awsemf).toMatchObject({ namespace: 'platform/prod', log_group_name: expect.stringMatching(/aws_cloudwatch_log_group/) });
+    expect(plainEnvironment(app)).toMatchObject({ OTEL_SERVICE_NAME: 'user', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' });
+    // Least privilege: traces to X-Ray, EMF into its own log group; no cloudwatch:PutMetricData at all.
+    const telemetry = user.roleStatements('platform-prod-user-task').filter((s) => s.Action.some((a) => /^(xray|logs|cloudwatch):/.test(a)));
+    expect(telemetry.flatMap((s) => s.Action).sort()).toEqual(['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    // dev keeps every trace: no tail sampling.
+    const devCollector = JSON.parse(Object.values(synthEnvironment('dev').services.user!.resources('aws_ecs_task_definition')).find((t) => t.family === 'platform-dev-user')!.container_definitions)[1];
+    const devConfig = JSON.parse(devCollector.environment[0].value);
+    expect(devConfig.service.pipelines.traces.processors).toEqual(['memory_limiter', 'batch']);
+  });
+
   it('runs an ARM64 Fargate task as a non-root user with a read-only root filesystem and a /tmp volume', () => {
     const task = Object.values(user.resources('aws_ecs_task_definition')).find((t) => t.family === 'platform-prod-user')!;
     expect(task).toMatchObject({
@@ -91,14 +122,15 @@ describe('service stacks (prod)', () => {
     expect(user.parsed.output.migrate_task_definition_arn.value).toMatch(/aws_ecs_task_definition\./);
   });
 
-  it('only the token issuer may sign; every service may read the public keys', () => {
-    const signers = catalog.services.filter((s) =>
-      prod.services[s.name]!.roleStatements(`platform-prod-${s.name}-task`).some((st) => st.Action.includes('kms:Sign')),
-    );
+  it('only the token issuer may sign access tokens; every service may read their public keys', () => {
+    const signs = (spec: ServiceSpec) =>
+      prod.services[spec.name]!.roleStatements(`platform-prod-${spec.name}-task`).filter((st) => st.Action.includes('kms:Sign')).flatMap((st) => st.Resource);
+    const signers = catalog.services.filter((s) => signs(s).includes(remote('token_keys_signing_key_arn')));
     expect(signers.map((s) => s.name)).toEqual(catalog.services.filter((s) => s.needs.tokens === 'sign').map((s) => s.name));
     for (const spec of catalog.services) {
       const statements = prod.services[spec.name]!.roleStatements(`platform-prod-${spec.name}-task`);
-      expect(statements.filter((s) => s.Action.includes('kms:GetPublicKey')).flatMap((s) => s.Resource)).toEqual([remote('token_keys_verify_key_arns_k1')]);
+      const publicKeys = statements.filter((s) => s.Action.includes('kms:GetPublicKey')).flatMap((s) => s.Resource);
+      expect(publicKeys).toContain(remote('token_keys_verify_key_arns_k1'));
       expect(plainEnvironment(container(prod.services[spec.name]!, `platform-prod-${spec.name}`)).TOKEN_VERIFY_KMS_KEYS).toBe(
         remote('token_keys_verify_key_arns_k1'),
       );
@@ -139,22 +171,54 @@ describe('service stacks (prod)', () => {
     expect(metrics[0].metric_stat.metric.dimensions).toEqual([{ name: 'QueueName', value: remote('queues_events_name') }]);
   });
 
-  it('each service admits the ALB on its port and its own data-store paths, from its own stack', () => {
+  it('each stack owns its paths: ALB to itself, and itself to its data stores and the services it calls', () => {
+    const group = (name: string) => remote(`services_${name}_security_group_id`);
     for (const spec of catalog.services) {
       const stack = prod.services[spec.name]!;
-      const sg = stack.ref('aws_security_group', (g) => g.name === `platform-prod-${spec.name}-service`, 'id');
+      const sg = group(spec.name);
       const ingress = Object.values(stack.resources('aws_vpc_security_group_ingress_rule'));
       expect(ingress.filter((r) => r.security_group_id === sg).map((r) => [r.referenced_security_group_id, r.from_port])).toEqual([
         [remote('load_balancer_security_group_id'), spec.containerPort],
       ]);
-      const toStores = ingress.filter((r) => r.security_group_id !== sg);
+      const outward = ingress.filter((r) => r.security_group_id !== sg);
       const expected = [
         ...(spec.needs.postgres ? [[remote('postgres_security_group_id'), 5432]] : []),
         ...(spec.needs.cache ? [[remote('cache_security_group_id'), 6379]] : []),
+        ...(spec.needs.calls ?? []).map((callee) => [group(callee), findService(callee).containerPort]),
       ];
-      expect(toStores.map((r) => [r.security_group_id, r.from_port]).sort()).toEqual(expected.sort());
-      for (const rule of toStores) expect(rule.referenced_security_group_id).toBe(sg);
+      expect(outward.map((r) => [r.security_group_id, r.from_port]).sort()).toEqual(expected.sort());
+      for (const rule of outward) expect(rule.referenced_security_group_id).toBe(sg);
+      const egress = Object.values(stack.resources('aws_vpc_security_group_egress_rule')).filter((r) => r.security_group_id === sg);
+      expect(egress.filter((r) => r.cidr_ipv4).map((r) => [r.cidr_ipv4, r.from_port])).toEqual([['0.0.0.0/0', 443]]);
     }
+  });
+
+  it('only the services that declare a call reach the callee, and each call is authenticated with the caller\'s own key', () => {
+    const group = (name: string) => remote(`services_${name}_security_group_id`);
+    for (const callee of catalog.services) {
+      const reaching = catalog.services.filter((caller) =>
+        Object.values(prod.services[caller.name]!.resources('aws_vpc_security_group_ingress_rule')).some(
+          (r) => r.security_group_id === group(callee.name) && r.referenced_security_group_id === group(caller.name),
+        ),
+      );
+      expect(reaching.map((s) => s.name).sort()).toEqual(catalog.services.filter((s) => s.needs.calls?.includes(callee.name)).map((s) => s.name).sort());
+    }
+    // Callers: their own key signs; the callee's URL is the Service Connect alias.
+    for (const caller of catalog.services.filter((s) => s.needs.calls?.length)) {
+      const stack = prod.services[caller.name]!;
+      const signs = stack.roleStatements(`platform-prod-${caller.name}-task`).filter((s) => s.Action.includes('kms:Sign')).flatMap((s) => s.Resource);
+      expect(signs).toEqual([remote(`caller_keys_${caller.name}`)]);
+      const env = plainEnvironment(container(stack, `platform-prod-${caller.name}`));
+      expect(env.SERVICE_TOKEN_KMS_KEY).toBe(remote(`caller_keys_${caller.name}`));
+      for (const callee of caller.needs.calls!) expect(env[`SERVICE_${callee.toUpperCase()}_URL`]).toBe(`http://${callee}:${findService(callee).containerPort}`);
+    }
+    // Callees: the public keys of exactly their declared callers.
+    const callers = catalog.services.filter((s) => s.needs.calls?.includes('user')).map((s) => s.name);
+    const userEnv = plainEnvironment(container(user, 'platform-prod-user'));
+    expect(userEnv.SERVICE_CALLER_KMS_KEYS).toBe(callers.map((c) => `${c}=${remote(`caller_keys_${c}`)}`).join(','));
+    const userKeys = user.roleStatements('platform-prod-user-task').filter((s) => s.Action.includes('kms:GetPublicKey')).flatMap((s) => s.Resource);
+    for (const c of callers) expect(userKeys).toContain(remote(`caller_keys_${c}`));
+    expect(plainEnvironment(container(payment, 'platform-prod-payment'))).not.toHaveProperty('SERVICE_CALLER_KMS_KEYS');
   });
 
   it('deploys with a circuit breaker and rollback, health-check grace, and ignores desired_count drift', () => {
@@ -227,13 +291,24 @@ describe('a service with no needs', () => {
   };
   const withEcho: Catalog = { ...catalog, services: [...catalog.services, bare] };
 
-  it('synthesizes: a task role with nothing granted has no inline policy at all', () => {
+  it('synthesizes: its task role holds only what the telemetry collector needs', () => {
     const env = synthEnvironment('dev', { catalog: withEcho });
     const echo = env.services.echo!;
-    expect(echo.roleStatements('platform-dev-echo-task')).toEqual([]);
-    expect(Object.values(echo.resources('aws_iam_role_policy')).map((p) => p.role)).toEqual([
-      echo.ref('aws_iam_role', (r) => r.name === 'platform-dev-echo-execution', 'name'),
+    expect(echo.roleStatements('platform-dev-echo-task').flatMap((s) => s.Action).sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:DescribeLogStreams',
+      'logs:PutLogEvents',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
     ]);
     expect(env.platform.parsed.output.repositories_echo_url).toBeDefined();
+  });
+});
+
+describe('a role granted nothing', () => {
+  it('has no inline policy at all (the migration task role of a service that owns a database)', () => {
+    const user = synthEnvironment('dev').services.user!;
+    const roles = Object.values(user.resources('aws_iam_role_policy')).map((p) => p.role);
+    expect(roles).not.toContain(user.ref('aws_iam_role', (r) => r.name === 'platform-dev-user-migrate-task', 'name'));
   });
 });

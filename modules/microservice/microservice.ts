@@ -5,7 +5,6 @@ import {
 } from '@cdktf/provider-aws/lib/appautoscaling-policy';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import type { ServiceSpec, TaskSizing } from '../../services/catalog';
 import type { ICluster } from '../cluster/cluster';
@@ -14,11 +13,20 @@ import { ServiceTargetGroup } from '../load-balancer/service-target-group';
 import { LogGroup } from '../observability/log-group';
 import { metric, scalingMetricStat, type Metric } from '../observability/metric';
 import { metricAlarm } from '../observability/metric-alarm';
+import {
+  appTelemetryEnvironment,
+  collectorConfig,
+  COLLECTOR_CPU_UNITS,
+  COLLECTOR_IMAGE,
+  COLLECTOR_MEMORY_MIB,
+  COLLECTOR_USER,
+  grantTelemetry,
+} from '../observability/telemetry-collector';
 import type { IQueue } from '../queue/queue';
 import type { IRepository } from '../registry/service-repository';
 import { Connections } from '../security/connections';
 import type { IKey } from '../security/kms-key';
-import { FargateTask, type ContainerSecret } from './task-definition';
+import { FargateTask, HTTP_PORT_NAME, type ContainerSecret } from './task-definition';
 
 /** The services' hard shutdown deadline is 25 s; ECS sends SIGKILL after this. */
 const STOP_TIMEOUT_SECONDS = 30;
@@ -37,6 +45,12 @@ export interface MicroserviceTuning {
   readonly memoryAlarmMinutes?: number;
   /** Seconds the ALB keeps routing in-flight requests to a draining task; default 30. */
   readonly deregistrationDelaySeconds?: number;
+  /**
+   * Service Connect's own cap on one request to this service (callers' deadlines are shorter);
+   * default 15 s. Its idle timeout stays below the services' 65 s keep-alive, so the proxy, not
+   * the app, closes idle connections.
+   */
+  readonly serviceConnectRequestTimeoutSeconds?: number;
 }
 
 const DEFAULT_TUNING: Required<MicroserviceTuning> = {
@@ -47,7 +61,11 @@ const DEFAULT_TUNING: Required<MicroserviceTuning> = {
   memoryAlarmPercent: 90,
   memoryAlarmMinutes: 10,
   deregistrationDelaySeconds: 30,
+  serviceConnectRequestTimeoutSeconds: 15,
 };
+
+/** Below the services' 65 s keep-alive (services/kit/server.ts), like the ALB's 60 s. */
+const SERVICE_CONNECT_IDLE_TIMEOUT_SECONDS = 60;
 
 export interface MicroserviceProps {
   readonly spec: ServiceSpec;
@@ -57,7 +75,10 @@ export interface MicroserviceProps {
   readonly accountId: string;
   readonly region: string;
   readonly cluster: ICluster;
-  readonly vpcId: string;
+  /** The Cloud Map HTTP namespace of ECS Service Connect (every service is server and client). */
+  readonly serviceConnectNamespaceArn: string;
+  /** The service's security group (created empty by the platform stack; rules are added here). */
+  readonly securityGroupId: string;
   /** Private-app subnets (egress through NAT, no public IPs). */
   readonly subnetIds: readonly string[];
   /** Required when the service has routes: its target group and listener rules attach here. */
@@ -71,12 +92,22 @@ export interface MicroserviceProps {
   readonly spotSharePercent: number;
   readonly healthCheckGraceSeconds: number;
   readonly alarmTopicArn: string;
+  /** Traces and application metrics through the collector sidecar. */
+  readonly telemetry: {
+    /** Environment name and project, as resource attributes of every span and metric. */
+    readonly environment: string;
+    readonly project: string;
+    /** Percentage of error-free traces kept (errors are always kept). */
+    readonly samplePercent: number;
+    readonly metricsNamespace: string;
+  };
   readonly tuning?: MicroserviceTuning;
 }
 
 /**
  * One catalog service on Fargate (see FargateTask for the container hardening), in private subnets
- * behind the ALB when it has routes, with a circuit breaker that rolls back, target-tracking
+ * behind the ALB when it has routes, reachable by its callers through ECS Service Connect at
+ * `http://<name>:<port>`, with a circuit breaker that rolls back, target-tracking
  * scaling on CPU, memory, requests per target and (consumers) queue backlog per task, alarms, and
  * `metricX()` helpers used alike by alarms, scaling and the service dashboard. What the service
  * needs (data stores, queues, keys) is bound by the needs binders through `task`, `connections`
@@ -103,16 +134,10 @@ export class Microservice extends Construct {
     this.fullName = `${props.namePrefix}-${spec.name}`;
     this.serviceName = spec.name;
 
-    const group = new SecurityGroup(this, 'sg', {
-      name: `${this.fullName}-service`,
-      description: `${spec.name} tasks: ingress only from declared clients, on the container port`,
-      vpcId: props.vpcId,
-      tags: { Name: `${this.fullName}-service` },
-    });
-    this.connections = new Connections(spec.name, group.id, spec.containerPort);
+    this.connections = new Connections(spec.name, props.securityGroupId, spec.containerPort);
     // AWS APIs (through NAT or interface endpoints) are HTTPS; data stores are added by their connections.
     new VpcSecurityGroupEgressRule(this, 'egress-https', {
-      securityGroupId: group.id,
+      securityGroupId: props.securityGroupId,
       cidrIpv4: '0.0.0.0/0',
       ipProtocol: 'tcp',
       fromPort: 443,
@@ -135,6 +160,7 @@ export class Microservice extends Construct {
       livenessPath: spec.livenessPath,
       stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
     });
+    this.addTelemetry();
 
     if (spec.routes.length > 0) {
       const alb = props.loadBalancer;
@@ -156,7 +182,27 @@ export class Microservice extends Construct {
       taskDefinition: this.task.arn,
       desiredCount: sizing.minTasks,
       capacityProviderStrategy: capacityProviderStrategy(props.spotSharePercent),
-      networkConfiguration: { subnets: [...props.subnetIds], securityGroups: [group.id], assignPublicIp: false },
+      networkConfiguration: { subnets: [...props.subnetIds], securityGroups: [props.securityGroupId], assignPublicIp: false },
+      serviceConnectConfiguration: {
+        enabled: true,
+        namespace: props.serviceConnectNamespaceArn,
+        // The proxy's access log goes to the service's own (encrypted, retained) log group.
+        logConfiguration: {
+          logDriver: 'awslogs',
+          options: { 'awslogs-group': this.logGroup.name, 'awslogs-region': props.region, 'awslogs-stream-prefix': 'service-connect' },
+        },
+        service: [
+          {
+            portName: HTTP_PORT_NAME,
+            discoveryName: spec.name,
+            clientAlias: { dnsName: spec.name, port: spec.containerPort },
+            timeout: {
+              perRequestTimeoutSeconds: this.tuning.serviceConnectRequestTimeoutSeconds,
+              idleTimeoutSeconds: SERVICE_CONNECT_IDLE_TIMEOUT_SECONDS,
+            },
+          },
+        ],
+      },
       ...(this.targetGroup
         ? {
             loadBalancer: [{ targetGroupArn: this.targetGroup.arn, containerName: spec.name, containerPort: spec.containerPort }],
@@ -174,6 +220,31 @@ export class Microservice extends Construct {
     this.scalingResourceId = `service/${props.cluster.name}/${service.name}`;
     this.addAutoscaling();
     this.addAlarms();
+  }
+
+  private addTelemetry(): void {
+    const { spec, region, telemetry } = this.props;
+    this.task.addSidecar({
+      name: 'otel-collector',
+      image: COLLECTOR_IMAGE,
+      cpu: COLLECTOR_CPU_UNITS,
+      memory: COLLECTOR_MEMORY_MIB,
+      user: COLLECTOR_USER,
+      environment: {
+        AOT_CONFIG_CONTENT: collectorConfig({
+          region,
+          samplePercent: telemetry.samplePercent,
+          logGroupName: this.logGroup.name,
+          metricsNamespace: telemetry.metricsNamespace,
+        }),
+      },
+      // The ADOT image ships this probe of its health_check extension.
+      healthCheck: ['/healthcheck'],
+    });
+    grantTelemetry(this.task.taskRole, this.logGroup.arn);
+    for (const [name, value] of Object.entries(appTelemetryEnvironment(spec.name, telemetry.environment, telemetry.project))) {
+      this.addEnvironment(name, value);
+    }
   }
 
   /** A plain environment variable of the service's container. */

@@ -6,10 +6,13 @@
  */
 import type { Construct } from 'constructs';
 import {
+  callersOf,
   dlqUrlEnvVar,
   postgresRoles,
   queueUrlEnvVar,
+  serviceUrlEnvVar,
   tableEnvVar,
+  type Catalog,
   type ServiceNeeds,
   type ServiceSpec,
 } from '../../services/catalog';
@@ -17,6 +20,7 @@ import type { IPostgresCluster } from '../aurora/aurora-postgres';
 import type { ICache } from '../cache/cache';
 import type { ITable } from '../dynamodb/dynamo-table';
 import type { IQueue } from '../queue/queue';
+import type { Connections } from '../security/connections';
 import { Grant } from '../security/grants';
 import type { ISigningKey } from '../security/signing-key';
 import type { Microservice } from './microservice';
@@ -32,6 +36,10 @@ export interface PlatformResources {
   readonly tokenKeys: { readonly signing: ISigningKey; readonly verify: readonly ISigningKey[] };
   /** SES identity the platform sends e-mail from, and the From address. */
   readonly email: { readonly identityArn: string; readonly fromAddress: string };
+  /** Every catalog service as a callee: its security group (port = container port) and Service Connect URL. */
+  readonly services: Readonly<Record<string, { readonly connections: Connections; readonly url: string }>>;
+  /** The service-token signing key of each calling service. */
+  readonly callerKeys: Readonly<Record<string, ISigningKey>>;
 }
 
 export interface BindContext {
@@ -127,6 +135,18 @@ export const NEED_BINDERS: { readonly [K in NeedKind]-?: Binder<K> } = {
     return [Grant.add(service.task.taskRole, { actions: ['ses:SendEmail'], resources: [platform.email.identityArn] })];
   },
 
+  calls: (callees, { scope, spec, service, platform }) => {
+    const key = lookup(platform.callerKeys, spec.name, spec, 'caller key of service');
+    service.addEnvironment('SERVICE_TOKEN_KMS_KEY', key.arn);
+    for (const name of callees) {
+      const callee = lookup(platform.services, name, spec, 'service');
+      // Only declared callers reach the callee's port (the path is created by, and lives with, the caller).
+      callee.connections.allowFrom(scope, service.connections);
+      service.addEnvironment(serviceUrlEnvVar(name), callee.url);
+    }
+    return [key.grantSign(service.task.taskRole)];
+  },
+
   tokens: (role, { service, platform }) => {
     const { signing, verify } = platform.tokenKeys;
     service.addEnvironment('TOKEN_VERIFY_KMS_KEYS', verify.map((k) => k.arn).join(','));
@@ -138,6 +158,18 @@ export const NEED_BINDERS: { readonly [K in NeedKind]-?: Binder<K> } = {
     return grants;
   },
 };
+
+/**
+ * The callee side of `calls`, derived from the catalog (not a need of this service): it may read the
+ * public keys of exactly the services that declare a call to it, to verify their service tokens.
+ */
+export function bindCallers(ctx: BindContext, catalog: Catalog): Grant[] {
+  const callers = callersOf(ctx.spec.name, catalog);
+  if (callers.length === 0) return [];
+  const keys = callers.map((caller) => ({ name: caller.name, key: lookup(ctx.platform.callerKeys, caller.name, ctx.spec, 'caller key of service') }));
+  ctx.service.addEnvironment('SERVICE_CALLER_KMS_KEYS', keys.map(({ name, key }) => `${name}=${key.arn}`).join(','));
+  return keys.map(({ key }) => key.grantVerify(ctx.service.task.taskRole));
+}
 
 /** Binds every need of `ctx.spec` and returns what was granted, by kind. */
 export function bindNeeds(ctx: BindContext): Partial<Record<NeedKind, Grant[]>> {

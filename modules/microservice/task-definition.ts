@@ -7,10 +7,27 @@ import type { IRepository } from '../registry/service-repository';
 /** Numeric uid:gid of `nonroot` in the distroless Node images the services ship (services/<name>/Dockerfile): never root. */
 export const CONTAINER_USER = '65532:65532';
 
+/** Name of the container's port mapping: Service Connect and the ALB target it by name. */
+export const HTTP_PORT_NAME = 'http';
+
 /** An environment variable injected by ECS from Secrets Manager (`valueFrom`), never as a plain value. */
 export interface ContainerSecret {
   readonly name: string;
   readonly valueFrom: string;
+}
+
+/** A non-essential helper container in the task (e.g. the telemetry collector), hardened like the app's. */
+export interface SidecarContainer {
+  readonly name: string;
+  readonly image: string;
+  /** Fixed CPU units and hard memory limit (MiB) carved out of the task's size. */
+  readonly cpu: number;
+  readonly memory: number;
+  /** Numeric uid:gid of the image's own non-root user. */
+  readonly user: string;
+  readonly environment: Readonly<Record<string, string>>;
+  /** Container health check command (`CMD` form, without the leading "CMD"). */
+  readonly healthCheck: readonly string[];
 }
 
 export interface FargateTaskProps {
@@ -46,6 +63,7 @@ export class FargateTask extends Construct {
   readonly executionRole: ServiceRole;
   private readonly environment = new Map<string, string>();
   private readonly secrets = new Map<string, string>();
+  private readonly sidecars: SidecarContainer[] = [];
 
   constructor(scope: Construct, id: string, props: FargateTaskProps) {
     super(scope, id);
@@ -64,18 +82,46 @@ export class FargateTask extends Construct {
       resources: [`${props.logGroup.arn}:*`],
     });
 
+    const logConfiguration = (streamPrefix: string) => ({
+      logDriver: 'awslogs',
+      options: {
+        'awslogs-group': props.logGroup.name,
+        'awslogs-region': props.region,
+        'awslogs-stream-prefix': streamPrefix,
+        // Never block a container on a slow log pipeline; drop instead (bounded buffer).
+        mode: 'non-blocking',
+        'max-buffer-size': '25m',
+      },
+    });
+    const hardening = {
+      readonlyRootFilesystem: true,
+      mountPoints: [{ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false }],
+      linuxParameters: { initProcessEnabled: true, capabilities: { drop: ['ALL'] } },
+    };
+    const sidecar = (s: SidecarContainer) => ({
+      name: s.name,
+      image: s.image,
+      essential: false,
+      cpu: s.cpu,
+      memory: s.memory,
+      user: s.user,
+      ...hardening,
+      environment: Object.entries(s.environment).map(([name, value]) => ({ name, value })),
+      healthCheck: { command: ['CMD', ...s.healthCheck], interval: 15, timeout: 5, retries: 3, startPeriod: 10 },
+      logConfiguration: logConfiguration(s.name),
+    });
     const container = () => ({
       name: props.containerName,
       image: `${props.repository.repositoryUrl}:${props.imageTag}`,
       essential: true,
       user: CONTAINER_USER,
-      readonlyRootFilesystem: true,
+      ...hardening,
       ...(props.command ? { command: [...props.command] } : {}),
-      mountPoints: [{ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false }],
-      portMappings: props.containerPort ? [{ containerPort: props.containerPort, protocol: 'tcp', name: 'http' }] : [],
+      portMappings: props.containerPort
+        ? [{ containerPort: props.containerPort, protocol: 'tcp', name: HTTP_PORT_NAME, appProtocol: 'http' }]
+        : [],
       environment: [...this.environment].sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })),
       secrets: [...this.secrets].map(([name, valueFrom]) => ({ name, valueFrom })),
-      linuxParameters: { initProcessEnabled: true, capabilities: { drop: ['ALL'] } },
       ...(props.stopTimeoutSeconds ? { stopTimeout: props.stopTimeoutSeconds } : {}),
       ...(props.containerPort && props.livenessPath
         ? {
@@ -94,17 +140,7 @@ export class FargateTask extends Construct {
             },
           }
         : {}),
-      logConfiguration: {
-        logDriver: 'awslogs',
-        options: {
-          'awslogs-group': props.logGroup.name,
-          'awslogs-region': props.region,
-          'awslogs-stream-prefix': props.logGroup.streamPrefix,
-          // Never block the app on a slow log pipeline; drop instead (bounded buffer).
-          mode: 'non-blocking',
-          'max-buffer-size': '25m',
-        },
-      },
+      logConfiguration: logConfiguration(props.logGroup.streamPrefix),
     });
 
     const task = new EcsTaskDefinition(this, 'task', {
@@ -117,9 +153,14 @@ export class FargateTask extends Construct {
       executionRoleArn: this.executionRole.arn,
       taskRoleArn: this.taskRole.arn,
       volume: [{ name: 'tmp' }],
-      containerDefinitions: Lazy.stringValue({ produce: () => JSON.stringify([container()]) }),
+      containerDefinitions: Lazy.stringValue({ produce: () => JSON.stringify([container(), ...this.sidecars.map(sidecar)]) }),
     });
     this.arn = task.arn;
+  }
+
+  /** Adds a non-essential sidecar container (it shares the task's network namespace and size). */
+  addSidecar(container: SidecarContainer): void {
+    this.sidecars.push(container);
   }
 
   /** A plain (non-secret) variable. Fails when the name is already a variable or a secret. */

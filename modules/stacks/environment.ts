@@ -48,7 +48,7 @@ export interface EnvironmentSettings {
   readonly cache: Pick<CacheProps, 'engine' | 'engineVersion' | 'nodeType' | 'replicas' | 'multiAz' | 'snapshotRetentionDays'>;
   readonly compute: { readonly spotSharePercent: number; readonly healthCheckGraceSeconds: number };
   readonly tokens: { readonly keys: readonly string[]; readonly signWith: string };
-  readonly observability: { readonly logRetentionDays: number; readonly alarmEmail?: string };
+  readonly observability: { readonly logRetentionDays: number; readonly alarmEmail?: string; readonly traceSamplePercent: number };
 }
 
 /** `<project>-<env>`, the prefix of every physical name in the environment. */

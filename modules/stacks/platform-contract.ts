@@ -24,6 +24,16 @@ export interface PlatformContract {
   readonly network: { readonly vpcId: string; readonly privateSubnetIds: readonly string[] };
   readonly loadBalancer: { readonly arnSuffix: string; readonly httpsListenerArn: string; readonly securityGroupId: string };
   readonly cluster: { readonly arn: string; readonly name: string };
+  /** The Cloud Map HTTP namespace every service joins with ECS Service Connect. */
+  readonly serviceConnect: { readonly namespaceArn: string };
+  /**
+   * Per catalog service: its security group, owned by the platform so that the ALB, the data stores
+   * and its callers can name it before the service's own stack exists; the rules live in the
+   * service stacks.
+   */
+  readonly services: Readonly<Record<string, { readonly securityGroupId: string }>>;
+  /** Per calling service (catalog `needs.calls`): the KMS key that signs its service tokens. */
+  readonly callerKeys: Readonly<Record<string, string>>;
   /** The environment's CMK (logs, tables, queues, secrets). */
   readonly kmsKeyArn: string;
   readonly alarmTopicArn: string;
@@ -71,6 +81,13 @@ export function placeholderContract(catalog: Catalog, env: ContractEnvironment):
       securityGroupId: 'sg-00000000000000001',
     },
     cluster: { arn: arn('ecs', `cluster/${prefix}`), name: prefix },
+    serviceConnect: { namespaceArn: arn('servicediscovery', 'namespace/ns-placeholder0000000') },
+    services: Object.fromEntries(
+      catalog.services.map((s, i) => [s.name, { securityGroupId: `sg-1${String(i).padStart(16, '0')}` }]),
+    ),
+    callerKeys: Object.fromEntries(
+      catalog.services.filter((s) => s.needs.calls?.length).map((s, i) => [s.name, keyArn(100 + i)]),
+    ),
     kmsKeyArn: keyArn(0),
     alarmTopicArn: arn('sns', `${prefix}-alarms`),
     repositories: Object.fromEntries(

@@ -7,6 +7,8 @@
  */
 import { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack } from 'cdktf';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { ServiceDiscoveryHttpNamespace } from '@cdktf/provider-aws/lib/service-discovery-http-namespace';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { allTables, type Catalog } from '../../services/catalog';
 import { AuroraPostgres } from '../aurora/aurora-postgres';
@@ -153,6 +155,35 @@ export class PlatformStack extends TerraformStack {
       alarmTopicArn: alarmTopic.arn,
     });
     const cluster = new Cluster(this, 'cluster', { name: prefix });
+    const serviceConnect = new ServiceDiscoveryHttpNamespace(this, 'service-connect', {
+      name: prefix,
+      description: `${prefix}: ECS Service Connect (services reach each other at http://<name>:<port>)`,
+    });
+    // One empty group per service: the ALB, the data stores and callers name it; rules live in the service stacks.
+    const serviceGroups = Object.fromEntries(
+      catalog.services.map((s) => [
+        s.name,
+        new SecurityGroup(this, `sg-${s.name}`, {
+          name: `${prefix}-${s.name}-service`,
+          description: `${s.name} tasks: ingress only from the ALB and declared callers, on the container port`,
+          vpcId: network.vpcId,
+          tags: { Name: `${prefix}-${s.name}-service` },
+        }),
+      ]),
+    );
+    // Each calling service signs its short-lived service tokens with its own key (docs/decisions/0014).
+    const callerKeys = Object.fromEntries(
+      catalog.services
+        .filter((s) => s.needs.calls?.length)
+        .map((s) => [
+          s.name,
+          new SigningKey(this, `caller-key-${s.name}`, {
+            name: `${prefix}-service-tokens-${s.name}`,
+            description: `${prefix}: signs the ${s.name} service's tokens for the services it calls`,
+            accountId: config.accountId,
+          }),
+        ]),
+    );
     const repositories = Object.fromEntries(
       catalog.services.map((s) => [s.name, new ServiceRepository(this, `ecr-${s.name}`, { name: `${config.project}/${s.name}`, kmsKey })]),
     );
@@ -171,6 +202,9 @@ export class PlatformStack extends TerraformStack {
       network: { vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds },
       loadBalancer: { arnSuffix: loadBalancer.arnSuffix, httpsListenerArn: loadBalancer.httpsListenerArn, securityGroupId: loadBalancer.securityGroupId },
       cluster: { arn: cluster.arn, name: cluster.name },
+      serviceConnect: { namespaceArn: serviceConnect.arn },
+      services: mapValues(serviceGroups, (g) => ({ securityGroupId: g.id })),
+      callerKeys: mapValues(callerKeys, (k) => k.arn),
       kmsKeyArn: kmsKey.arn,
       alarmTopicArn: alarmTopic.arn,
       repositories: mapValues(repositories, (r) => ({ url: r.repositoryUrl, arn: r.arn })),

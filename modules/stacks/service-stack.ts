@@ -8,18 +8,19 @@
  */
 import { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
-import type { Catalog, ServiceSpec } from '../../services/catalog';
+import { findService, serviceConnectUrl, type Catalog, type ServiceSpec } from '../../services/catalog';
 import { AuroraPostgres } from '../aurora/aurora-postgres';
 import { Cache } from '../cache/cache';
 import { DynamoTable } from '../dynamodb/dynamo-table';
 import { LoadBalancer } from '../load-balancer/load-balancer';
 import { Microservice } from '../microservice/microservice';
-import { bindNeeds, type PlatformResources } from '../microservice/needs';
+import { bindCallers, bindNeeds, type BindContext, type PlatformResources } from '../microservice/needs';
 import { FargateTask } from '../microservice/task-definition';
 import { Dashboard } from '../observability/dashboard';
 import { withStatistic } from '../observability/metric';
 import { Queue } from '../queue/queue';
 import { ServiceRepository } from '../registry/service-repository';
+import { Connections } from '../security/connections';
 import { KmsKey, type IKey } from '../security/kms-key';
 import { SigningKey } from '../security/signing-key';
 import { environmentTags, namePrefix, type EnvironmentSettings } from './environment';
@@ -86,7 +87,8 @@ export class ServiceStack extends TerraformStack {
       accountId: config.accountId,
       region: config.region,
       cluster: contract.cluster,
-      vpcId: contract.network.vpcId,
+      serviceConnectNamespaceArn: contract.serviceConnect.namespaceArn,
+      securityGroupId: serviceSecurityGroup(contract, spec.name),
       subnetIds: contract.network.privateSubnetIds,
       loadBalancer: LoadBalancer.fromAttributes({ ...contract.loadBalancer, vpcId: contract.network.vpcId }),
       repository: ServiceRepository.fromAttributes({ repositoryUrl: repository.url, arn: repository.arn }),
@@ -96,17 +98,23 @@ export class ServiceStack extends TerraformStack {
       spotSharePercent: config.compute.spotSharePercent,
       healthCheckGraceSeconds: config.compute.healthCheckGraceSeconds,
       alarmTopicArn: contract.alarmTopicArn,
+      telemetry: {
+        environment: config.name,
+        project: config.project,
+        samplePercent: config.observability.traceSamplePercent,
+        metricsNamespace: applicationMetricsNamespace(config),
+      },
     });
     this.service = service;
     for (const [name, value] of Object.entries(commonEnvironment(spec, config))) service.addEnvironment(name, value);
 
     // bind
     const oneOffTasks: Record<string, FargateTask> = {};
-    bindNeeds({
+    const binding: BindContext = {
       scope: service,
       spec,
       service,
-      platform: platformResources(contract, config, kmsKey),
+      platform: platformResources(contract, config, kmsKey, catalog),
       oneOffTask: (name, command) =>
         (oneOffTasks[name] = new FargateTask(service, `task-${name}`, {
           family: `${service.fullName}-${name}`,
@@ -120,7 +128,9 @@ export class ServiceStack extends TerraformStack {
           logGroup: { name: service.logGroup.name, arn: service.logGroup.arn, streamPrefix: name },
           command,
         })),
-    });
+    };
+    bindNeeds(binding);
+    bindCallers(binding, catalog);
 
     // observe
     new Dashboard(this, 'dashboard', {
@@ -154,6 +164,9 @@ export class ServiceStack extends TerraformStack {
   }
 }
 
+/** CloudWatch namespace of the services' own metrics (EMF through the collector), per environment. */
+export const applicationMetricsNamespace = (config: Pick<EnvironmentSettings, 'project' | 'name'>): string => `${config.project}/${config.name}`;
+
 /** Variables every service gets, whatever it needs. */
 function commonEnvironment(spec: ServiceSpec, config: EnvironmentSettings): Record<string, string> {
   return {
@@ -171,8 +184,14 @@ function commonEnvironment(spec: ServiceSpec, config: EnvironmentSettings): Reco
 /** Audience of the platform's access tokens (the same value locally: scripts/engines/provision.ts). */
 export const JWT_AUDIENCE = 'platform-api';
 
+const serviceSecurityGroup = (contract: PlatformContract, name: string): string => {
+  const group = contract.services[name];
+  if (!group) throw new Error(`platform contract: no security group for service "${name}"`);
+  return group.securityGroupId;
+};
+
 /** The platform's resources as imported references, for the binders. */
-function platformResources(contract: PlatformContract, config: EnvironmentSettings, kmsKey: IKey): PlatformResources {
+function platformResources(contract: PlatformContract, config: EnvironmentSettings, kmsKey: IKey, catalog: Catalog): PlatformResources {
   const context = { kmsKey, accountId: config.accountId, region: config.region };
   const sesDomain = config.sesIdentityArn.split('/').pop()!;
   return {
@@ -185,5 +204,15 @@ function platformResources(contract: PlatformContract, config: EnvironmentSettin
       verify: Object.values(contract.tokenKeys.verifyKeyArns).map((arn) => SigningKey.fromArn(arn)),
     },
     email: { identityArn: config.sesIdentityArn, fromAddress: `no-reply@${sesDomain}` },
+    services: Object.fromEntries(
+      Object.entries(contract.services).map(([name, s]) => [
+        name,
+        {
+          connections: new Connections(name, s.securityGroupId, findService(name, catalog).containerPort),
+          url: serviceConnectUrl(findService(name, catalog)),
+        },
+      ]),
+    ),
+    callerKeys: Object.fromEntries(Object.entries(contract.callerKeys).map(([name, arn]) => [name, SigningKey.fromArn(arn)])),
   };
 }

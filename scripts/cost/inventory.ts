@@ -104,8 +104,9 @@ export function inventoryOf(config: EnvironmentConfig, catalog: Catalog): Invent
     sqsQueues: catalog.queues.length * 2,
     ecrRepositories: services.length,
     logGroups,
-    // The environment CMK and one asymmetric access-token key per configured key name.
-    kmsKeys: 1 + config.tokens.keys.length,
+    // The environment CMK, one asymmetric access-token key per configured key name, one
+    // service-token key per calling service.
+    kmsKeys: 1 + config.tokens.keys.length + services.filter((s) => s.needs.calls?.length).length,
     secrets: hasAurora ? 1 : 0,
     alarms,
     // The environment dashboard and one per service.

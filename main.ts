@@ -6,6 +6,10 @@
  */
 import { App } from 'cdktf';
 import { loadEnvironments } from './envs';
+import { loadDelivery } from './envs/delivery';
+import { BootstrapStack } from './modules/bootstrap/bootstrap-stack';
+import { DeliveryStack } from './modules/delivery/delivery-stack';
+import { bootstrapStackName, DELIVERY_STACK_NAME } from './modules/stacks/naming';
 import { PlatformStack } from './modules/platform-stack';
 import { catalog, ENVIRONMENT_NAMES } from './services/catalog';
 
@@ -21,6 +25,17 @@ export function buildApp(options: BuildOptions): App {
   for (const name of ENVIRONMENT_NAMES) {
     new PlatformStack(app, name, { config: environments[name], catalog, validationMode: options.validationMode });
   }
+  // Delivery (docs/decisions/0012): a bootstrap stack per environment account, the tooling account's pipelines.
+  const delivery = loadDelivery(environments);
+  for (const name of ENVIRONMENT_NAMES) {
+    new BootstrapStack(app, bootstrapStackName(name), { environment: environments[name], delivery, catalog, validationMode: options.validationMode });
+  }
+  new DeliveryStack(app, DELIVERY_STACK_NAME, {
+    delivery,
+    environments: ENVIRONMENT_NAMES.map((name) => environments[name]),
+    catalog,
+    validationMode: options.validationMode,
+  });
   return app;
 }
 

@@ -22,7 +22,7 @@ export const deliverySchema = z.strictObject({
   costCenter: z.string().min(1),
   project: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/).default('platform'),
   repository: z.strictObject({
-    owner: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, 'must be a GitHub user or organization name'),
+    owner: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, 'must be a GitHub account or organization name'),
     name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be a GitHub repository name'),
   }),
   branch: z.string().regex(/^[A-Za-z0-9._/-]{1,255}$/).default('main'),
@@ -90,9 +90,10 @@ export const DELIVERY_RULES: readonly DeliveryRule[] = [
   {
     id: 'distinct-state-buckets',
     check: (c, envs) => {
-      const all = [{ name: 'delivery', bucket: c.state.bucket }, ...envs.map((e) => ({ name: e.name, bucket: e.state.bucket }))];
-      const pair = firstDuplicate(all, (b) => b.bucket);
-      return pair ? { field: pair[0].name === 'delivery' ? 'state.bucket' : `environments.${pair[1].name}.state.bucket`, message: `${pair[1].bucket} is also the state bucket of ${pair[0].name}` } : undefined;
+      const tooling = envs.find((e) => e.state.bucket === c.state.bucket);
+      if (tooling) return { field: 'state.bucket', message: `${c.state.bucket} is also the state bucket of ${tooling.name}` };
+      const pair = firstDuplicate(envs, (e) => e.state.bucket);
+      return pair ? { field: `environments.${pair[1].name}.state.bucket`, message: `${pair[1].state.bucket} is also the state bucket of ${pair[0].name}` } : undefined;
     },
   },
   {

@@ -47,9 +47,11 @@ describe.each(['build', 'deploy'] as const)('buildspec %s', (job) => {
     expect(spec.env.shell).toBe('bash');
   });
 
-  it('reads only variables that its projects, its pipeline actions or itself set', () => {
-    const known = new Set([...providedTo(job), ...Object.keys(spec.env.variables ?? {})]);
-    const unknown = [...readVariables(readFileSync(path, 'utf8'))].filter((name) => !known.has(name));
+  it('reads only variables that its projects, its pipeline actions, the files it sources or itself set', () => {
+    const text = readFileSync(path, 'utf8');
+    const sourced = [...text.matchAll(/^\s*source (\S+)$/gm)].flatMap((m) => [...readFileSync(m[1]!, 'utf8').matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((v) => v[1]!));
+    const known = new Set([...providedTo(job), ...Object.keys(spec.env.variables ?? {}), ...sourced]);
+    const unknown = [...readVariables(text)].filter((name) => !known.has(name));
     expect(unknown).toEqual([]);
   });
 });

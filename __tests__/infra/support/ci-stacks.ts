@@ -42,9 +42,6 @@ export interface SynthesizedCiStack {
 
 export const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-/** Every action a set of statements allows on `resource` exactly (string match, no wildcard evaluation). */
-export const allowed = (statements: Statement[]) => statements.filter((s) => s.Effect === 'Allow');
-
 function inspect(stack: TerraformStack): SynthesizedCiStack {
   const parsed = JSON.parse(Testing.synth(stack, true));
   const byType = (type: string): Record<string, Record<string, any>> => parsed.resource?.[type] ?? {};

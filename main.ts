@@ -28,7 +28,12 @@ export function buildApp(options: BuildOptions): App {
   // Delivery (docs/decisions/0012): a bootstrap stack per environment account, the tooling account's pipelines.
   const delivery = loadDelivery(environments);
   for (const name of ENVIRONMENT_NAMES) {
-    new BootstrapStack(app, bootstrapStackName(name), { environment: environments[name], delivery, catalog, validationMode: options.validationMode });
+    new BootstrapStack(app, bootstrapStackName(name), {
+      environment: environments[name],
+      delivery,
+      catalog,
+      validationMode: options.validationMode,
+    });
   }
   new DeliveryStack(app, DELIVERY_STACK_NAME, {
     delivery,

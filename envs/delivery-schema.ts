@@ -20,12 +20,18 @@ export const deliverySchema = z.strictObject({
   accountId,
   region,
   costCenter: z.string().min(1),
-  project: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/).default('platform'),
+  project: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,20}$/)
+    .default('platform'),
   repository: z.strictObject({
     owner: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, 'must be a GitHub account or organization name'),
     name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be a GitHub repository name'),
   }),
-  branch: z.string().regex(/^[A-Za-z0-9._/-]{1,255}$/).default('main'),
+  branch: z
+    .string()
+    .regex(/^[A-Za-z0-9._/-]{1,255}$/)
+    .default('main'),
   /** The tooling account's state bucket, in `region` (the delivery stack creates it). */
   state: z.strictObject({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/) }),
   approvalBefore: z.array(z.enum(ENVIRONMENT_NAMES)).default(['prod']),
@@ -84,7 +90,9 @@ export const DELIVERY_RULES: readonly DeliveryRule[] = [
     id: 'one-environment-per-account',
     check: (_c, envs) => {
       const pair = firstDuplicate(envs, (e) => e.accountId);
-      return pair ? { field: `environments.${pair[1].name}.accountId`, message: `shares account ${pair[1].accountId} with ${pair[0].name}` } : undefined;
+      return pair
+        ? { field: `environments.${pair[1].name}.accountId`, message: `shares account ${pair[1].accountId} with ${pair[0].name}` }
+        : undefined;
     },
   },
   {
@@ -93,7 +101,12 @@ export const DELIVERY_RULES: readonly DeliveryRule[] = [
       const tooling = envs.find((e) => e.state.bucket === c.state.bucket);
       if (tooling) return { field: 'state.bucket', message: `${c.state.bucket} is also the state bucket of ${tooling.name}` };
       const pair = firstDuplicate(envs, (e) => e.state.bucket);
-      return pair ? { field: `environments.${pair[1].name}.state.bucket`, message: `${pair[1].state.bucket} is also the state bucket of ${pair[0].name}` } : undefined;
+      return pair
+        ? {
+            field: `environments.${pair[1].name}.state.bucket`,
+            message: `${pair[1].state.bucket} is also the state bucket of ${pair[0].name}`,
+          }
+        : undefined;
     },
   },
   {
@@ -106,7 +119,8 @@ export const DELIVERY_RULES: readonly DeliveryRule[] = [
   },
   {
     id: 'prod-approval',
-    check: (c) => (c.approvalBefore.includes('prod') ? undefined : { field: 'approvalBefore', message: 'prod deploys need a manual approval' }),
+    check: (c) =>
+      c.approvalBefore.includes('prod') ? undefined : { field: 'approvalBefore', message: 'prod deploys need a manual approval' },
   },
   {
     id: 'arm-build-image',
@@ -120,7 +134,10 @@ export const DELIVERY_RULES: readonly DeliveryRule[] = [
     check: (c) =>
       (LOG_RETENTION_DAYS as readonly number[]).includes(c.logRetentionDays)
         ? undefined
-        : { field: 'logRetentionDays', message: `${c.logRetentionDays} is not a CloudWatch Logs retention value (${LOG_RETENTION_DAYS.join(', ')})` },
+        : {
+            field: 'logRetentionDays',
+            message: `${c.logRetentionDays} is not a CloudWatch Logs retention value (${LOG_RETENTION_DAYS.join(', ')})`,
+          },
   },
   {
     // A deploy role may pass and write the roles `<project>-<env>-<service>-*`: a service named
@@ -128,10 +145,12 @@ export const DELIVERY_RULES: readonly DeliveryRule[] = [
     id: 'service-names-unambiguous',
     check: (_c, _envs, catalog) => {
       const names = catalog.services.map((s) => s.name);
-      if (names.includes(PLATFORM_UNIT)) return { field: `services.${PLATFORM_UNIT}`, message: 'the name is taken by the platform stack and pipeline' };
+      if (names.includes(PLATFORM_UNIT))
+        return { field: `services.${PLATFORM_UNIT}`, message: 'the name is taken by the platform stack and pipeline' };
       for (const name of names) {
         const reached = names.find((other) => other !== name && other.startsWith(`${name}-`));
-        if (reached) return { field: `services.${reached}`, message: `starts with "${name}-": ${name}'s role patterns would reach its roles` };
+        if (reached)
+          return { field: `services.${reached}`, message: `starts with "${name}-": ${name}'s role patterns would reach its roles` };
       }
       return undefined;
     },
@@ -142,14 +161,23 @@ export const DELIVERY_RULES: readonly DeliveryRule[] = [
       const pipelines = deliveryUnits(catalog).map((u) => pipelineName(c.project, u.name));
       const pair = firstDuplicate(pipelines, artifactFolder);
       return pair
-        ? { field: 'project', message: `pipelines ${pair[0]} and ${pair[1]} share the artifact folder "${artifactFolder(pair[0])}" (CodePipeline keeps 20 characters)` }
+        ? {
+            field: 'project',
+            message: `pipelines ${pair[0]} and ${pair[1]} share the artifact folder "${artifactFolder(
+              pair[0],
+            )}" (CodePipeline keeps 20 characters)`,
+          }
         : undefined;
     },
   },
 ];
 
 /** Parses and checks the delivery config against the environments and the catalog; throws the first problem. */
-export function loadDeliveryConfig(input: unknown, environments: Readonly<Record<EnvironmentName, EnvironmentConfig>>, catalog: Catalog): DeliveryConfig {
+export function loadDeliveryConfig(
+  input: unknown,
+  environments: Readonly<Record<EnvironmentName, EnvironmentConfig>>,
+  catalog: Catalog,
+): DeliveryConfig {
   const parsed = deliverySchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -109,7 +109,13 @@ function resourceChanges(plan: unknown): readonly ResourceChange[] {
   const changes = plan.resource_changes ?? [];
   if (!Array.isArray(changes)) throw new PlanInputError('resource_changes is not a list');
   return changes.map((c, i) => {
-    if (!isRecord(c) || typeof c.address !== 'string' || typeof c.type !== 'string' || !isRecord(c.change) || !Array.isArray(c.change.actions)) {
+    if (
+      !isRecord(c) ||
+      typeof c.address !== 'string' ||
+      typeof c.type !== 'string' ||
+      !isRecord(c.change) ||
+      !Array.isArray(c.change.actions)
+    ) {
       throw new PlanInputError(`resource_changes[${i}] has no address, type or change.actions`);
     }
     return c as unknown as ResourceChange;
@@ -160,16 +166,22 @@ export function formatReview(review: PlanReview): string {
 }
 
 /** The pull request comment: one row per stack, then the blocked changes. */
-export function renderComment(reviews: readonly PlanReview[], options: { readonly stacks?: readonly string[]; readonly overrideLabel?: string } = {}): string {
+export function renderComment(
+  reviews: readonly PlanReview[],
+  options: { readonly stacks?: readonly string[]; readonly overrideLabel?: string } = {},
+): string {
   const byStack = new Map(reviews.map((r) => [r.stack, r]));
   const stacks = [...new Set([...(options.stacks ?? []), ...reviews.map((r) => r.stack)])].sort();
   const rows = stacks.map((stack) => {
     const r = byStack.get(stack);
     if (!r) return `| \`${stack}\` | – | – | – | no plan: the job failed before planning (see its log) |`;
-    const guard = r.blocked.length === 0 ? 'ok' : r.overridden ? `allowed by override (${r.blocked.length})` : `**blocked** (${r.blocked.length})`;
+    const guard =
+      r.blocked.length === 0 ? 'ok' : r.overridden ? `allowed by override (${r.blocked.length})` : `**blocked** (${r.blocked.length})`;
     return `| \`${stack}\` | ${r.add} | ${r.change} | ${r.destroy} | ${guard} |`;
   });
-  const blocked = reviews.flatMap((r) => r.blocked.map((b) => `- \`${r.stack}\`: \`${b.address}\` (${b.what}): ${b.kind}${b.order ? `, ${b.order}` : ''}`));
+  const blocked = reviews.flatMap((r) =>
+    r.blocked.map((b) => `- \`${r.stack}\`: \`${b.address}\` (${b.what}): ${b.kind}${b.order ? `, ${b.order}` : ''}`),
+  );
   const label = options.overrideLabel ? `the label \`${options.overrideLabel}\`` : 'the override label';
   return [
     MARKER,

@@ -25,7 +25,7 @@ const actionsOn = (statements: Statement[], action: string): string[] =>
   statements.filter((s) => s.Effect === 'Allow' && list(s.Action).includes(action)).flatMap((s) => list(s.Resource));
 
 describe('state bucket', () => {
-  it('is the environment\'s state.bucket, protected from destroy', () => {
+  it("is the environment's state.bucket, protected from destroy", () => {
     const bucket = dev.only('aws_s3_bucket');
     expect(bucket).toMatchObject({ bucket: bucketName, force_destroy: false, lifecycle: { prevent_destroy: true } });
   });
@@ -54,17 +54,26 @@ describe('state bucket', () => {
 
   it('policy: TLS only, KMS only, and each deploy role may write nothing but its own state and lock', () => {
     const policy: Statement[] = JSON.parse(forBucket('aws_s3_bucket_policy').policy).Statement;
-    expect(policy[0]).toMatchObject({ Sid: 'DenyInsecureTransport', Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    expect(policy[0]).toMatchObject({
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
     expect(policy[1]).toMatchObject({ Sid: 'DenyEncryptionOtherThanKms', Effect: 'Deny', Action: 's3:PutObject' });
     const confined = policy.slice(2);
     expect(confined).toHaveLength(SERVICES.length + 1);
-    const user = confined.find((s) => s.Condition?.ArnEquals?.['aws:PrincipalArn'] === `arn:aws:iam::${accountId}:role/${deployRoleName('dev', 'user')}`)!;
+    const user = confined.find(
+      (s) => s.Condition?.ArnEquals?.['aws:PrincipalArn'] === `arn:aws:iam::${accountId}:role/${deployRoleName('dev', 'user')}`,
+    )!;
     expect(user).toMatchObject({ Effect: 'Deny', Principal: '*' });
     expect(list(user.Action)).toEqual(expect.arrayContaining(['s3:PutObject', 's3:DeleteObject', 's3:PutBucketPolicy', 's3:DeleteBucket']));
-    expect(user.NotResource).toEqual([`${bucketArn}/${serviceStateKey('dev', 'user')}`, `${bucketArn}/${serviceStateKey('dev', 'user')}.tflock`]);
+    expect(user.NotResource).toEqual([
+      `${bucketArn}/${serviceStateKey('dev', 'user')}`,
+      `${bucketArn}/${serviceStateKey('dev', 'user')}.tflock`,
+    ]);
   });
 
-  it('real mode: the stack\'s own state goes into that bucket, encrypted with its CMK; validation mode: local state', () => {
+  it("real mode: the stack's own state goes into that bucket, encrypted with its CMK; validation mode: local state", () => {
     expect(dev.parsed.terraform.backend.s3).toMatchObject({
       bucket: bucketName,
       key: 'bootstrap.tfstate',
@@ -113,11 +122,13 @@ describe('GitHub OIDC', () => {
 
   it.each(ENVIRONMENT_NAMES)('%s deploy role: only jobs in the GitHub environment of that name', (env) => {
     const role = synthBootstrap(env).role('ci-github-deploy');
-    expect(role.trust[0]!.Condition!.StringEquals!['token.actions.githubusercontent.com:sub']).toBe(`repo:example-org/platform:environment:${env}`);
+    expect(role.trust[0]!.Condition!.StringEquals!['token.actions.githubusercontent.com:sub']).toBe(
+      `repo:example-org/platform:environment:${env}`,
+    );
   });
 });
 
-describe('deploy roles: one per unit, trusted only by that unit\'s deploy job in the tooling account', () => {
+describe("deploy roles: one per unit, trusted only by that unit's deploy job in the tooling account", () => {
   it.each(['platform', ...SERVICES])('%s', (unit) => {
     const role = dev.role(deployRoleName('dev', unit));
     expect(role.trust).toEqual([
@@ -139,7 +150,7 @@ describe.each(SERVICES)('service deploy role limits: %s', (service) => {
   const role = dev.role(deployRoleName('dev', service));
   const others = SERVICES.filter((s) => s !== service);
 
-  it('writes only its own state key and lock; reads the platform\'s state', () => {
+  it("writes only its own state key and lock; reads the platform's state", () => {
     const key = serviceStateKey('dev', service);
     expect(actionsOn(role.grants, 's3:PutObject').sort()).toEqual([`${bucketArn}/${key}`, `${bucketArn}/${key}.tflock`].sort());
     expect(actionsOn(role.grants, 's3:DeleteObject')).toEqual([`${bucketArn}/${key}.tflock`]);
@@ -174,7 +185,7 @@ describe.each(SERVICES)('service deploy role limits: %s', (service) => {
     expect(actionsOn(role.grants, 'ecr:PutImage')).toEqual([`arn:aws:ecr:eu-west-1:${accountId}:repository/platform/${service}`]);
   });
 
-  it('reaches none of another service\'s resources', () => {
+  it("reaches none of another service's resources", () => {
     const resources = role.grants.flatMap((s) => list(s.Resource)).join(' ');
     for (const other of others) expect(resources).not.toMatch(new RegExp(`[-/]${other}(\\b|$)`));
   });
@@ -190,7 +201,7 @@ describe.each(SERVICES)('service deploy role limits: %s', (service) => {
 describe('platform deploy role', () => {
   const role = dev.role(deployRoleName('dev', 'platform'));
 
-  it('writes only the platform state; PowerUserAccess with IAM for the platform\'s own roles', () => {
+  it("writes only the platform state; PowerUserAccess with IAM for the platform's own roles", () => {
     expect(actionsOn(role.grants, 's3:PutObject').sort()).toEqual(
       [`${bucketArn}/${platformStateKey('dev')}`, `${bucketArn}/${platformStateKey('dev')}.tflock`].sort(),
     );
@@ -200,7 +211,11 @@ describe('platform deploy role', () => {
 
   it('guardrails: no change to CI identities, no administration of the state key', () => {
     const ci = role.guardrails.find((s) => s.Sid === 'DenyCiIdentityChanges')!;
-    expect(ci.Resource).toEqual([`arn:aws:iam::${accountId}:role/ci-*`, `arn:aws:iam::${accountId}:policy/ci-*`, `arn:aws:iam::${accountId}:oidc-provider/*`]);
+    expect(ci.Resource).toEqual([
+      `arn:aws:iam::${accountId}:role/ci-*`,
+      `arn:aws:iam::${accountId}:policy/ci-*`,
+      `arn:aws:iam::${accountId}:oidc-provider/*`,
+    ]);
     const key = role.guardrails.find((s) => s.Sid === 'DenyStateKeyAdministration')!;
     expect(key).toMatchObject({ Effect: 'Deny', Resource: stateKeyArn });
     expect(list(key.Action)).toEqual(expect.arrayContaining(['kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy']));
@@ -222,7 +237,8 @@ describe('service role boundary', () => {
           const roleId = /aws_iam_role\.([^.]+)\.name/.exec(policy.role)?.[1];
           if (!roleId || !serviceRole.test(roles[roleId].name)) continue;
           for (const statement of JSON.parse(policy.policy).Statement) {
-            for (const action of list(statement.Action)) expect({ role: roles[roleId].name, action, inBoundary: allowedActions.has(action) }).toMatchObject({ inBoundary: true });
+            for (const action of list(statement.Action))
+              expect({ role: roles[roleId].name, action, inBoundary: allowedActions.has(action) }).toMatchObject({ inBoundary: true });
             checked += 1;
           }
         }

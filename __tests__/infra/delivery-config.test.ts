@@ -16,12 +16,16 @@ const failure = (run: () => unknown): string => {
 };
 
 describe('delivery config', () => {
-  it('loads the repository\'s config with its defaults', () => {
+  it("loads the repository's config with its defaults", () => {
     expect(load()).toMatchObject({
       project: 'platform',
       branch: 'main',
       approvalBefore: ['prod'],
-      codebuild: { image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0', buildComputeType: 'BUILD_GENERAL1_LARGE', deployComputeType: 'BUILD_GENERAL1_SMALL' },
+      codebuild: {
+        image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0',
+        buildComputeType: 'BUILD_GENERAL1_LARGE',
+        deployComputeType: 'BUILD_GENERAL1_SMALL',
+      },
       artifactExpirationDays: 30,
       stateNoncurrentVersionDays: 90,
       logRetentionDays: 90,
@@ -36,17 +40,26 @@ describe('delivery config', () => {
   });
 
   it.each([
-    [{ accountId: environments.staging.accountId }, 'accountId: the tooling account must not host an environment (staging) (rule: tooling-account-separate)'],
-    [{ state: { bucket: environments.dev.state.bucket } }, 'state.bucket: example-platform-tfstate-111111111111 is also the state bucket of dev (rule: distinct-state-buckets)'],
+    [
+      { accountId: environments.staging.accountId },
+      'accountId: the tooling account must not host an environment (staging) (rule: tooling-account-separate)',
+    ],
+    [
+      { state: { bucket: environments.dev.state.bucket } },
+      'state.bucket: example-platform-tfstate-111111111111 is also the state bucket of dev (rule: distinct-state-buckets)',
+    ],
     [{ project: 'other' }, 'project: is "other" but dev uses "platform" (rule: one-project)'],
     [{ approvalBefore: ['staging' as const] }, 'approvalBefore: prod deploys need a manual approval (rule: prod-approval)'],
-    [{ codebuild: { image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0' } }, 'codebuild.image: must be an aarch64 image: the tasks are ARM64 and images are built natively (rule: arm-build-image)'],
+    [
+      { codebuild: { image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0' } },
+      'codebuild.image: must be an aarch64 image: the tasks are ARM64 and images are built natively (rule: arm-build-image)',
+    ],
     [{ logRetentionDays: 10 }, 'logRetentionDays: 10 is not a CloudWatch Logs retention value'],
   ])('rule: %j', (change, message) => {
     expect(failure(() => load(change as Partial<DeliveryInput>))).toContain(`delivery: ${message}`);
   });
 
-  it('rule one-environment-per-account: an account holds one environment\'s CI', () => {
+  it("rule one-environment-per-account: an account holds one environment's CI", () => {
     const shared = { ...environments, staging: { ...environments.staging, accountId: environments.dev.accountId } };
     expect(failure(() => load({}, shared))).toBe(
       'delivery: environments.staging.accountId: shares account 111111111111 with dev (rule: one-environment-per-account)',
@@ -58,10 +71,12 @@ describe('delivery config', () => {
     const template = ledger.services.at(-1)!;
     const ambiguous = { ...ledger, services: [...ledger.services, { ...template, name: 'ledger-admin', containerPort: 3010, routes: [] }] };
     expect(failure(() => load({}, environments, ambiguous))).toBe(
-      "delivery: services.ledger-admin: starts with \"ledger-\": ledger's role patterns would reach its roles (rule: service-names-unambiguous)",
+      'delivery: services.ledger-admin: starts with "ledger-": ledger\'s role patterns would reach its roles (rule: service-names-unambiguous)',
     );
     const platform = { ...ledger, services: [...ledger.services, { ...template, name: 'platform', containerPort: 3011, routes: [] }] };
-    expect(failure(() => load({}, environments, platform))).toContain('services.platform: the name is taken by the platform stack and pipeline');
+    expect(failure(() => load({}, environments, platform))).toContain(
+      'services.platform: the name is taken by the platform stack and pipeline',
+    );
   });
 
   it('rule artifact-folders-distinct: pipelines must differ in their first 20 characters', () => {
@@ -69,10 +84,7 @@ describe('delivery config', () => {
     const template = ledger.services.at(-1)!;
     const long = {
       ...ledger,
-      services: [
-        ...ledger.services,
-        { ...template, name: 'notifications', containerPort: 3012, routes: [] },
-      ],
+      services: [...ledger.services, { ...template, name: 'notifications', containerPort: 3012, routes: [] }],
     };
     expect(failure(() => load({}, environments, long))).toBe(
       'delivery: project: pipelines platform-notification and platform-notifications share the artifact folder "platform-notificatio" (CodePipeline keeps 20 characters) (rule: artifact-folders-distinct)',
@@ -97,6 +109,8 @@ describe('delivery config', () => {
       { encoding: 'utf8', timeout: 60_000 },
     );
     expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe('configuration error: delivery: approvalBefore: prod deploys need a manual approval (rule: prod-approval)');
+    expect(result.stderr.trim()).toBe(
+      'configuration error: delivery: approvalBefore: prod deploys need a manual approval (rule: prod-approval)',
+    );
   });
 });

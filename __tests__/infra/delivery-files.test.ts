@@ -22,7 +22,10 @@ const readVariables = (text: string) => new Set([...text.matchAll(/\$\{?([A-Z][A
 function providedTo(job: 'build' | 'deploy'): Set<string> {
   const names = new Set(PROVIDED);
   for (const unit of units) {
-    const jobs = job === 'build' ? [pipelineJobName('platform', unit, 'build')] : ENVIRONMENT_NAMES.map((e) => pipelineJobName('platform', unit, `deploy-${e}`));
+    const jobs =
+      job === 'build'
+        ? [pipelineJobName('platform', unit, 'build')]
+        : ENVIRONMENT_NAMES.map((e) => pipelineJobName('platform', unit, `deploy-${e}`));
     for (const name of jobs) {
       const project = delivery.only('aws_codebuild_project', (p) => p.name === name);
       for (const v of project.environment.environment_variable) names.add(v.name);
@@ -49,7 +52,9 @@ describe.each(['build', 'deploy'] as const)('buildspec %s', (job) => {
 
   it('reads only variables that its projects, its pipeline actions, the files it sources or itself set', () => {
     const text = readFileSync(path, 'utf8');
-    const sourced = [...text.matchAll(/^\s*source (\S+)$/gm)].flatMap((m) => [...readFileSync(m[1]!, 'utf8').matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((v) => v[1]!));
+    const sourced = [...text.matchAll(/^\s*source (\S+)$/gm)].flatMap((m) =>
+      [...readFileSync(m[1]!, 'utf8').matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((v) => v[1]!),
+    );
     const known = new Set([...providedTo(job), ...Object.keys(spec.env.variables ?? {}), ...sourced]);
     const unknown = [...readVariables(text)].filter((name) => !known.has(name));
     expect(unknown).toEqual([]);
@@ -64,7 +69,12 @@ it('the build runs `npm run synth` once and ships cdktf.out, the buildspecs and 
 
 it('each deploy plans with the image tag, runs the guard on the saved plan, then applies that plan', () => {
   const script: string = yamlFile(BUILDSPEC.deploy).phases.build.commands.join('\n');
-  const order = ['terraform plan', 'terraform show -json plan.tfplan', 'plan-guard.js" plan.json', 'terraform apply -input=false -no-color plan.tfplan'];
+  const order = [
+    'terraform plan',
+    'terraform show -json plan.tfplan',
+    'plan-guard.js" plan.json',
+    'terraform apply -input=false -no-color plan.tfplan',
+  ];
   const positions = order.map((step) => script.indexOf(step));
   expect(positions.every((p) => p >= 0)).toBe(true);
   expect([...positions].sort((a, b) => a - b)).toEqual(positions);

@@ -45,7 +45,8 @@ describe('delivery stack: one pipeline per delivery unit', () => {
     ];
     for (const file of files) {
       const text = code(readFileSync(file, 'utf8'));
-      for (const service of SERVICES) expect({ file, mentions: new RegExp(`\\b${service}\\b`).test(text) }).toEqual({ file, mentions: false });
+      for (const service of SERVICES)
+        expect({ file, mentions: new RegExp(`\\b${service}\\b`).test(text) }).toEqual({ file, mentions: false });
     }
   });
 });
@@ -55,7 +56,15 @@ describe('triggers: pushes to main that touch the unit', () => {
     const p = pipeline(delivery, `platform-${service}`);
     const paths = triggerPaths(p);
     expect(paths).toEqual(
-      expect.arrayContaining([`services/${service}/**`, 'services/kit/**', 'services/catalog*.ts', 'package-lock.json', 'modules/**', 'envs/**', 'main.ts']),
+      expect.arrayContaining([
+        `services/${service}/**`,
+        'services/kit/**',
+        'services/catalog*.ts',
+        'package-lock.json',
+        'modules/**',
+        'envs/**',
+        'main.ts',
+      ]),
     );
     for (const other of SERVICES.filter((s) => s !== service)) expect(paths.join(' ')).not.toContain(`services/${other}/`);
   });
@@ -96,7 +105,9 @@ describe('stages: Source → Build → dev → staging → approval → prod', (
     for (const env of ENVIRONMENT_NAMES) {
       const action = p.stage.find((s: any) => s.name === `Deploy-${env}`).action[0];
       expect(action).toMatchObject({ provider: 'CodeBuild', input_artifacts: ['build'] });
-      expect(action.configuration.ProjectName).toBe(delivery.ref('aws_codebuild_project', (r) => r.name === pipelineJobName('platform', unit, `deploy-${env}`), 'name'));
+      expect(action.configuration.ProjectName).toBe(
+        delivery.ref('aws_codebuild_project', (r) => r.name === pipelineJobName('platform', unit, `deploy-${env}`), 'name'),
+      );
       expect(JSON.parse(action.configuration.EnvironmentVariables)).toEqual([
         { name: 'COMMIT_SHA', value: '#{SourceVariables.CommitId}', type: 'PLAINTEXT' },
         { name: 'ALLOW_DESTROY', value: '#{variables.ALLOW_DESTROY}', type: 'PLAINTEXT' },
@@ -121,7 +132,7 @@ describe('CodeBuild jobs', () => {
     expect(logGroups.every((g) => g.kms_key_id === key)).toBe(true);
   });
 
-  it('build: the unit\'s service (for its tests and image), docker only where an image is built', () => {
+  it("build: the unit's service (for its tests and image), docker only where an image is built", () => {
     for (const service of SERVICES) {
       const build = project(pipelineJobName('platform', service, 'build'));
       expect(build.source.buildspec).toBe(BUILDSPEC.build);
@@ -133,7 +144,7 @@ describe('CodeBuild jobs', () => {
     expect(platformBuild.environment.environment_variable).toEqual([]);
   });
 
-  it('deploy: one job per environment with that environment\'s stack, deploy role and image repository', () => {
+  it("deploy: one job per environment with that environment's stack, deploy role and image repository", () => {
     for (const env of ENVIRONMENT_NAMES) {
       const { accountId, region } = environments[env];
       expect(envVars(project(pipelineJobName('platform', 'user', `deploy-${env}`)))).toEqual({
@@ -162,14 +173,19 @@ describe('roles of the tooling account', () => {
       .grants.filter((s) => list(s.Action).includes('sts:AssumeRole'))
       .flatMap((s) => list(s.Resource));
 
-  it.each(['platform', ...SERVICES])('%s: each deploy job assumes exactly its environment\'s deploy role for this unit; the build job none', (unit) => {
-    expect(assumable(pipelineJobName('platform', unit, 'build'))).toEqual([]);
-    for (const env of ENVIRONMENT_NAMES) {
-      expect(assumable(pipelineJobName('platform', unit, `deploy-${env}`))).toEqual([deployRoleArn(environments[env].accountId, env, unit)]);
-    }
-  });
+  it.each(['platform', ...SERVICES])(
+    "%s: each deploy job assumes exactly its environment's deploy role for this unit; the build job none",
+    (unit) => {
+      expect(assumable(pipelineJobName('platform', unit, 'build'))).toEqual([]);
+      for (const env of ENVIRONMENT_NAMES) {
+        expect(assumable(pipelineJobName('platform', unit, `deploy-${env}`))).toEqual([
+          deployRoleArn(environments[env].accountId, env, unit),
+        ]);
+      }
+    },
+  );
 
-  it('every job reads only its own pipeline\'s artifact folder; only the build writes; KMS only through S3', () => {
+  it("every job reads only its own pipeline's artifact folder; only the build writes; KMS only through S3", () => {
     for (const unit of ['platform', ...SERVICES]) {
       const folder = `platform-${unit}`.slice(0, 20);
       for (const job of ['build', ...ENVIRONMENT_NAMES.map((e) => `deploy-${e}` as const)] as const) {
@@ -212,7 +228,13 @@ describe('artifact store and connection', () => {
     });
     expect(delivery.only('aws_s3_bucket_lifecycle_configuration', (c) => c.bucket === bucketId).rule[0].expiration).toEqual([{ days: 30 }]);
     for (const p of delivery.resources('aws_codepipeline')) {
-      expect(p.artifact_store).toEqual([{ type: 'S3', location: delivery.ref('aws_s3_bucket', (b) => b.bucket === bucket.bucket, 'bucket'), encryption_key: { id: key, type: 'KMS' } }]);
+      expect(p.artifact_store).toEqual([
+        {
+          type: 'S3',
+          location: delivery.ref('aws_s3_bucket', (b) => b.bucket === bucket.bucket, 'bucket'),
+          encryption_key: { id: key, type: 'KMS' },
+        },
+      ]);
     }
   });
 

@@ -27,10 +27,13 @@ const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
 };
 
 describe('plan guard on real plans', () => {
-  it.each(['no-op', 'update-in-place', 'delete', 'replace', 'create-before-destroy'])('%s: counts match Terraform\'s summary line', (name) => {
-    const { add, change, destroy } = review(name);
-    expect({ add, change, destroy }).toEqual(terraformSummary(name));
-  });
+  it.each(['no-op', 'update-in-place', 'delete', 'replace', 'create-before-destroy'])(
+    "%s: counts match Terraform's summary line",
+    (name) => {
+      const { add, change, destroy } = review(name);
+      expect({ add, change, destroy }).toEqual(terraformSummary(name));
+    },
+  );
 
   it('no-op passes', () => {
     expect(review('no-op')).toMatchObject({ blocked: [], passed: true });
@@ -79,7 +82,10 @@ describe('plan guard CLI', () => {
   });
 
   it('override by flag or by PLAN_GUARD_ALLOW_DESTROY=true', () => {
-    expect(run([plan('replace'), '--allow-destroy'])).toMatchObject({ code: 0, output: expect.stringContaining('allowed by override: aws_sqs_queue.events') });
+    expect(run([plan('replace'), '--allow-destroy'])).toMatchObject({
+      code: 0,
+      output: expect.stringContaining('allowed by override: aws_sqs_queue.events'),
+    });
     expect(run([plan('replace')], { PLAN_GUARD_ALLOW_DESTROY: 'true' }).code).toBe(0);
     expect(run([plan('replace')], { PLAN_GUARD_ALLOW_DESTROY: 'false' }).code).toBe(1);
   });
@@ -98,7 +104,9 @@ describe('plan guard CLI', () => {
   it('refuses input that is not a saved plan, or a plan that errored', () => {
     const state = { format_version: '1.0', values: {} };
     expect(() => reviewPlan(state, { stack: 's', allowDestroy: false })).toThrow(PlanInputError);
-    expect(() => reviewPlan({ ...(fixture('no-op') as object), errored: true }, { stack: 's', allowDestroy: false })).toThrow('the plan errored');
+    expect(() => reviewPlan({ ...(fixture('no-op') as object), errored: true }, { stack: 's', allowDestroy: false })).toThrow(
+      'the plan errored',
+    );
     expect(() => changeKind(['create', 'update'])).toThrow('unknown action list');
   });
 
@@ -132,7 +140,14 @@ describe('pull request comment', () => {
     const dir = mkdtempSync(join(tmpdir(), 'guard-'));
     try {
       run([join(FIXTURES, 'delete.json'), '--stack', 'dev-payment', '--summary', join(dir, 'dev-payment.json')]);
-      const { code, output } = run(['comment', '--stacks', 'dev-payment,dev-user', '--override-label', 'allow-destroy', join(dir, 'dev-payment.json')]);
+      const { code, output } = run([
+        'comment',
+        '--stacks',
+        'dev-payment,dev-user',
+        '--override-label',
+        'allow-destroy',
+        join(dir, 'dev-payment.json'),
+      ]);
       expect(code).toBe(0);
       expect(output).toContain('| `dev-payment` | 0 | 0 | 2 | **blocked** (1) |');
       expect(output).toContain('| `dev-user` | – | – | – |');

@@ -5,7 +5,14 @@
  */
 import { Construct } from 'constructs';
 import type { EnvironmentName } from '../../services/catalog';
-import { deployRoleArn, deployRoleName, pipelineJobRoleArn, platformResourcePrefix, serviceRepositoryName, serviceResourcePrefix } from '../delivery/names';
+import {
+  deployRoleArn,
+  deployRoleName,
+  pipelineJobRoleArn,
+  platformResourcePrefix,
+  serviceRepositoryName,
+  serviceResourcePrefix,
+} from '../delivery/names';
 import type { DeliveryUnit } from '../delivery/units';
 import type { PolicyStatement } from '../security/grants';
 import { platformStateKey } from '../stacks/naming';
@@ -25,9 +32,14 @@ export interface DeployRoleProps {
   readonly stateRegion: string;
 }
 
-/** Pushing one image to one repository (ecr:GetAuthorizationToken has no resource: `*` is the only form AWS accepts). */
+/**
+ * Pushing one image to one repository, as AWS documents it (ecr:GetAuthorizationToken has no
+ * resource: `*` is the only form AWS accepts). KMS-encrypted repositories need no KMS rights of the
+ * pusher: ECR uses its own grant on the key.
+ */
 export const IMAGE_PUSH_ACTIONS = [
   'ecr:BatchCheckLayerAvailability',
+  'ecr:BatchGetImage',
   'ecr:InitiateLayerUpload',
   'ecr:UploadLayerPart',
   'ecr:CompleteLayerUpload',
@@ -35,8 +47,19 @@ export const IMAGE_PUSH_ACTIONS = [
 ] as const;
 
 /** IAM changes that set what a role may do (a service deploy role may make them only with the service boundary). */
-export const ROLE_POLICY_WRITE_ACTIONS = ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:PutRolePermissionsBoundary'] as const;
-export const ROLE_MAINTENANCE_ACTIONS = ['iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole', 'iam:UntagRole'] as const;
+export const ROLE_POLICY_WRITE_ACTIONS = [
+  'iam:CreateRole',
+  'iam:PutRolePolicy',
+  'iam:DeleteRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+] as const;
+export const ROLE_MAINTENANCE_ACTIONS = [
+  'iam:DeleteRole',
+  'iam:UpdateRole',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:TagRole',
+  'iam:UntagRole',
+] as const;
 
 const trustFor = (props: DeployRoleProps) =>
   crossAccountRoleTrust(pipelineJobRoleArn(props.toolingAccountId, props.project, props.unit.name, `deploy-${props.env}`));
@@ -125,7 +148,13 @@ export class ServiceDeployRole extends Construct {
  * APIs without resource-level permissions (task definitions, scaling targets) and resources named
  * by AWS (rules, security-group rules) are scoped to the environment's account and region.
  */
-export function serviceStackWrites(props: { accountId: string; region: string; project: string; env: EnvironmentName; service: string }): PolicyStatement[] {
+export function serviceStackWrites(props: {
+  accountId: string;
+  region: string;
+  project: string;
+  env: EnvironmentName;
+  service: string;
+}): PolicyStatement[] {
   const { accountId, region, env, service } = props;
   const prefix = serviceResourcePrefix(props.project, env, service);
   const cluster = platformResourcePrefix(props.project, env);
@@ -150,7 +179,11 @@ export function serviceStackWrites(props: { accountId: string; region: string; p
         'elasticloadbalancing:AddTags',
         'elasticloadbalancing:RemoveTags',
       ],
-      resources: [arn('elasticloadbalancing', 'targetgroup/*/*'), arn('elasticloadbalancing', 'listener/app/*/*/*'), arn('elasticloadbalancing', 'listener-rule/app/*/*/*/*')],
+      resources: [
+        arn('elasticloadbalancing', 'targetgroup/*/*'),
+        arn('elasticloadbalancing', 'listener/app/*/*/*'),
+        arn('elasticloadbalancing', 'listener-rule/app/*/*/*/*'),
+      ],
     },
     {
       actions: [
@@ -184,7 +217,10 @@ export function serviceStackWrites(props: { accountId: string; region: string; p
       actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms', 'cloudwatch:TagResource', 'cloudwatch:UntagResource'],
       resources: [arn('cloudwatch', `alarm:${prefix}-*`)],
     },
-    { actions: ['cloudwatch:PutDashboard', 'cloudwatch:DeleteDashboards'], resources: [`arn:aws:cloudwatch::${accountId}:dashboard/${prefix}*`] },
+    {
+      actions: ['cloudwatch:PutDashboard', 'cloudwatch:DeleteDashboards'],
+      resources: [`arn:aws:cloudwatch::${accountId}:dashboard/${prefix}*`],
+    },
     {
       actions: [
         'application-autoscaling:RegisterScalableTarget',

@@ -29,7 +29,12 @@ export const DATA_READ_ACTIONS = [
  * the plan role must not be able to read anything a stack protects.
  */
 export const denyDataReads = (stateBucketArn: string, stateRegion: string): PolicyDocumentStatement[] => [
-  { Sid: 'DenyObjectReadsOutsideState', Effect: 'Deny', Action: ['s3:GetObject', 's3:GetObjectVersion'], NotResource: `${stateBucketArn}/*` },
+  {
+    Sid: 'DenyObjectReadsOutsideState',
+    Effect: 'Deny',
+    Action: ['s3:GetObject', 's3:GetObjectVersion'],
+    NotResource: `${stateBucketArn}/*`,
+  },
   { Sid: 'DenyDataReads', Effect: 'Deny', Action: [...DATA_READ_ACTIONS], Resource: '*' },
   {
     Sid: 'DenyDecryptOutsideState',

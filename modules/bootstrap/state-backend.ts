@@ -96,7 +96,10 @@ export class StateBackend extends Construct {
    */
   confineWriter(roleArn: string, key: string): void {
     this.bucket.addToResourcePolicy({
-      Sid: `OnlyOwnState${roleArn.split('/').pop()!.replace(/[^A-Za-z0-9]/g, '')}`,
+      Sid: `OnlyOwnState${roleArn
+        .split('/')
+        .pop()!
+        .replace(/[^A-Za-z0-9]/g, '')}`,
       Effect: 'Deny',
       Principal: '*',
       Action: [...STATE_WRITER_DENIED_ACTIONS],

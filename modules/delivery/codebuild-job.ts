@@ -60,7 +60,11 @@ export class CodebuildJob extends Construct {
 
   constructor(scope: Construct, id: string, props: CodebuildJobProps) {
     super(scope, id);
-    this.role = new ServiceRole(this, 'role', { name: props.name, servicePrincipal: 'codebuild.amazonaws.com', accountId: props.accountId });
+    this.role = new ServiceRole(this, 'role', {
+      name: props.name,
+      servicePrincipal: 'codebuild.amazonaws.com',
+      accountId: props.accountId,
+    });
     grantArtifacts(this.role, props.artifacts, props.writesArtifacts);
     this.role.addToPolicy({
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],

@@ -69,7 +69,10 @@ export class DeliveryStack extends TerraformStack {
       preventDestroy: false,
     });
     // Created PENDING: someone with GitHub admin rights completes the handshake once in the console.
-    const connection = new CodeconnectionsConnection(this, 'github-connection', { name: `${delivery.project}-github`, providerType: 'GitHub' });
+    const connection = new CodeconnectionsConnection(this, 'github-connection', {
+      name: `${delivery.project}-github`,
+      providerType: 'GitHub',
+    });
 
     this.pipelines = deliveryUnits(props.catalog).map(
       (unit) =>
@@ -83,7 +86,10 @@ export class DeliveryStack extends TerraformStack {
         }),
     );
 
-    new TerraformOutput(this, 'connection_arn', { value: connection.arn, description: 'Complete the GitHub handshake once in the console' });
+    new TerraformOutput(this, 'connection_arn', {
+      value: connection.arn,
+      description: 'Complete the GitHub handshake once in the console',
+    });
     new TerraformOutput(this, 'pipelines', { value: this.pipelines.map((p) => p.pipelineName) });
     new TerraformOutput(this, 'github_plan_role_arn', { value: this.github.planRole.arn });
   }

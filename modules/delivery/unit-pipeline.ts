@@ -82,8 +82,16 @@ export class UnitPipeline extends Construct {
       folder: artifactFolder(name),
       key: props.key,
     };
-    const logGroup = new LogGroup(this, 'logs', { name: `/aws/codebuild/${name}`, retentionDays: delivery.logRetentionDays, kmsKey: props.key });
-    const job = (jobId: Parameters<typeof pipelineJobName>[2], description: string, extra: { buildspec: string; writes: boolean; environment: Record<string, string>; compute: 'build' | 'deploy' }) =>
+    const logGroup = new LogGroup(this, 'logs', {
+      name: `/aws/codebuild/${name}`,
+      retentionDays: delivery.logRetentionDays,
+      kmsKey: props.key,
+    });
+    const job = (
+      jobId: Parameters<typeof pipelineJobName>[2],
+      description: string,
+      extra: { buildspec: string; writes: boolean; environment: Record<string, string>; compute: 'build' | 'deploy' },
+    ) =>
       new CodebuildJob(this, jobId, {
         name: pipelineJobName(delivery.project, unit.name, jobId),
         description,
@@ -118,7 +126,11 @@ export class UnitPipeline extends Construct {
           STACK: unit.stackName(env.name),
           DEPLOY_ROLE_ARN: deployRoleArn(env.accountId, env.name, unit.name),
           ...(unit.service
-            ? { SERVICE: unit.service, IMAGE_REPOSITORY: serviceRepositoryName(env.project, unit.service), IMAGE_TAG_VARIABLE: unit.imageTagVariable! }
+            ? {
+                SERVICE: unit.service,
+                IMAGE_REPOSITORY: serviceRepositoryName(env.project, unit.service),
+                IMAGE_TAG_VARIABLE: unit.imageTagVariable!,
+              }
             : {}),
         },
       });
@@ -184,7 +196,10 @@ export class UnitPipeline extends Construct {
         },
       ],
     };
-    const build: CodepipelineStage = { name: 'Build', action: [codebuildAction('Build', this.build.projectName, 'source', { COMMIT_SHA: COMMIT }, 'build')] };
+    const build: CodepipelineStage = {
+      name: 'Build',
+      action: [codebuildAction('Build', this.build.projectName, 'source', { COMMIT_SHA: COMMIT }, 'build')],
+    };
     const promotion = props.environments.flatMap((env): CodepipelineStage[] => {
       const deploy: CodepipelineStage = {
         name: `Deploy-${env.name}`,

@@ -7,7 +7,10 @@
  */
 import { App } from 'cdktf';
 import { loadEnvironments } from './envs';
-import { platformStackName, serviceStackName } from './modules/stacks/naming';
+import { loadDelivery } from './envs/delivery';
+import { BootstrapStack } from './modules/bootstrap/bootstrap-stack';
+import { DeliveryStack } from './modules/delivery/delivery-stack';
+import { bootstrapStackName, DELIVERY_STACK_NAME, platformStackName, serviceStackName } from './modules/stacks/naming';
 import { PlatformStack } from './modules/stacks/platform-stack';
 import { ServiceStack } from './modules/stacks/service-stack';
 import { catalog, ENVIRONMENT_NAMES } from './services/catalog';
@@ -29,6 +32,22 @@ export function buildApp(options: BuildOptions): App {
       new ServiceStack(app, serviceStackName(name, spec.name), { config, catalog, spec, validationMode });
     }
   }
+  // Delivery (docs/decisions/0012): a bootstrap stack per environment account, the tooling account's pipelines.
+  const delivery = loadDelivery(environments);
+  for (const name of ENVIRONMENT_NAMES) {
+    new BootstrapStack(app, bootstrapStackName(name), {
+      environment: environments[name],
+      delivery,
+      catalog,
+      validationMode,
+    });
+  }
+  new DeliveryStack(app, DELIVERY_STACK_NAME, {
+    delivery,
+    environments: ENVIRONMENT_NAMES.map((name) => environments[name]),
+    catalog,
+    validationMode,
+  });
   return app;
 }
 

@@ -16,6 +16,8 @@ export interface ServiceRoleProps {
    * looked up), e.g. RDS Enhanced Monitoring's. Everything else is granted inline.
    */
   readonly managedPolicyArns?: readonly string[];
+  /** Permissions boundary the role must carry (service roles: what a service may ever do). */
+  readonly permissionsBoundary?: string;
 }
 
 /**
@@ -37,6 +39,7 @@ export class ServiceRole extends Construct implements IGrantable {
     this.policy = new PolicyCollector(props.name);
     const role = new IamRole(this, 'role', {
       name: props.name,
+      ...(props.permissionsBoundary ? { permissionsBoundary: props.permissionsBoundary } : {}),
       assumeRolePolicy: JSON.stringify({
         Version: '2012-10-17',
         Statement: [

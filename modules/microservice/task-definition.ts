@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Lazy } from 'cdktf';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
+import { serviceRoleBoundaryArn } from '../bootstrap/service-role-boundary';
 import { ServiceRole } from '../iam/service-role';
 import type { IRepository } from '../registry/service-repository';
 
@@ -73,6 +74,8 @@ export class FargateTask extends Construct {
         name: `${props.family}-${kind}`,
         servicePrincipal: 'ecs-tasks.amazonaws.com',
         accountId: props.accountId,
+        // Service deploy roles may only create roles that carry it (docs/decisions/0012).
+        permissionsBoundary: serviceRoleBoundaryArn(props.accountId),
       });
     this.executionRole = role('execution');
     this.taskRole = role('task');

@@ -4,6 +4,7 @@
  * reuse the module props' where a module owns the fact.
  */
 import type { EnvironmentName } from '../../services/catalog';
+import { platformResourcePrefix } from '../delivery/names';
 import type { CacheProps } from '../cache/cache';
 import type { NetworkProps } from '../network/network';
 
@@ -52,7 +53,7 @@ export interface EnvironmentSettings {
 }
 
 /** `<project>-<env>`, the prefix of every physical name in the environment. */
-export const namePrefix = (env: Pick<EnvironmentSettings, 'project' | 'name'>): string => `${env.project}-${env.name}`;
+export const namePrefix = (env: Pick<EnvironmentSettings, 'project' | 'name'>): string => platformResourcePrefix(env.project, env.name);
 
 /** Tags on every resource of every stack of the environment (`Service` is set per stack). */
 export const environmentTags = (env: EnvironmentSettings, service: string): Record<string, string> => ({

@@ -13,6 +13,7 @@ import { DataTerraformRemoteStateLocal, DataTerraformRemoteStateS3, TerraformOut
 import { allTables, type Catalog, type EnvironmentName } from '../../services/catalog';
 import type { CacheAttributes } from '../cache/cache';
 import type { PostgresClusterAttributes } from '../aurora/aurora-postgres';
+import { platformResourcePrefix, serviceRepositoryName } from '../delivery/names';
 import type { QueueAttributes } from '../queue/queue';
 import { platformStackName, platformStateKey } from './naming';
 import { localStatePath } from './stack-setup';
@@ -68,7 +69,7 @@ export interface ContractEnvironment {
  */
 export function placeholderContract(catalog: Catalog, env: ContractEnvironment): PlatformContract {
   const { accountId: account, region } = env;
-  const prefix = `${env.project}-${env.name}`;
+  const prefix = platformResourcePrefix(env.project, env.name);
   const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${account}:${resource}`;
   const needs = (kind: 'postgres' | 'cache') => catalog.services.some((s) => s.needs[kind]);
   const keyArn = (n: number) => arn('kms', `key/00000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
@@ -93,7 +94,10 @@ export function placeholderContract(catalog: Catalog, env: ContractEnvironment):
     repositories: Object.fromEntries(
       catalog.services.map((s) => [
         s.name,
-        { url: `${account}.dkr.ecr.${region}.amazonaws.com/${env.project}/${s.name}`, arn: arn('ecr', `repository/${env.project}/${s.name}`) },
+        {
+          url: `${account}.dkr.ecr.${region}.amazonaws.com/${serviceRepositoryName(env.project, s.name)}`,
+          arn: arn('ecr', `repository/${serviceRepositoryName(env.project, s.name)}`),
+        },
       ]),
     ),
     tables: Object.fromEntries(

@@ -14,6 +14,7 @@ import { allTables, type Catalog } from '../../services/catalog';
 import { AuroraPostgres } from '../aurora/aurora-postgres';
 import { Cache } from '../cache/cache';
 import { Cluster } from '../cluster/cluster';
+import { serviceRepositoryName } from '../delivery/names';
 import { DynamoTable } from '../dynamodb/dynamo-table';
 import { LoadBalancer } from '../load-balancer/load-balancer';
 import { Network } from '../network/network';
@@ -185,7 +186,7 @@ export class PlatformStack extends TerraformStack {
         ]),
     );
     const repositories = Object.fromEntries(
-      catalog.services.map((s) => [s.name, new ServiceRepository(this, `ecr-${s.name}`, { name: `${config.project}/${s.name}`, kmsKey })]),
+      catalog.services.map((s) => [s.name, new ServiceRepository(this, `ecr-${s.name}`, { name: serviceRepositoryName(config.project, s.name), kmsKey })]),
     );
     const tokenKeys = Object.fromEntries(
       config.tokens.keys.map((name) => [

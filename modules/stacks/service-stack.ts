@@ -154,6 +154,8 @@ export class ServiceStack extends TerraformStack {
       ],
     });
 
+    // The running image: pull-request plans pass it back as `image_tag` so they show no image change.
+    new TerraformOutput(this, 'running-image-tag', { value: imageTag.stringValue }).overrideLogicalId(IMAGE_TAG_VARIABLE);
     // What the pipeline needs to run one-off tasks (migrations) on the service's network.
     new TerraformOutput(this, 'security_group_id', { value: service.connections.securityGroupId });
     new TerraformOutput(this, 'subnet_ids', { value: contract.network.privateSubnetIds });

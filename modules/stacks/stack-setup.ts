@@ -5,6 +5,7 @@
 import type { Construct } from 'constructs';
 import { LocalBackend, S3Backend, type TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { stateKmsKeyId } from '../delivery/names';
 
 /** Write-only secret arguments and S3-native locking need Terraform >= 1.11. */
 export const REQUIRED_TERRAFORM = '>= 1.11.0';
@@ -54,11 +55,14 @@ export function configureStack(stack: TerraformStack, setup: StackSetup): (scope
   if (setup.validationMode) {
     new LocalBackend(stack, { path: localStatePath(setup.state.key) });
   } else {
+    const stateRegion = setup.state.region ?? setup.region;
     new S3Backend(stack, {
       bucket: setup.state.bucket,
       key: setup.state.key,
-      region: setup.state.region ?? setup.region,
+      region: stateRegion,
       encrypt: true,
+      // `encrypt` alone asks for SSE-S3, which the state bucket refuses: the account's state CMK.
+      kmsKeyId: stateKmsKeyId(setup.accountId, stateRegion),
     });
     // S3-native state locking (Terraform >= 1.10); cdktf 0.21's S3Backend has no typed field for it.
     stack.addOverride('terraform.backend.s3.use_lockfile', true);

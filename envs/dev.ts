@@ -8,7 +8,6 @@ export const dev: EnvironmentInput = {
   costCenter: 'platform-dev',
   domain: 'api.dev.example.com',
   hostedZoneId: 'Z0DEV1111111111111111',
-  certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/11111111-1111-4111-8111-111111111111',
   sesIdentityArn: 'arn:aws:ses:eu-west-1:111111111111:identity/dev.example.com',
   state: { bucket: 'example-platform-tfstate-111111111111' },
   logLevel: 'debug',
@@ -23,7 +22,12 @@ export const dev: EnvironmentInput = {
     interfaceEndpoints: false,
     flowLogRetentionDays: 7,
   },
-  loadBalancer: { deletionProtection: false, accessLogs: false, wafRateLimitPer5Minutes: 1000 },
+  loadBalancer: { deletionProtection: false, accessLogs: false },
+  edge: {
+    // com.amazonaws.global.cloudfront.origin-facing in eu-west-1
+    originFacingPrefixListId: 'pl-4fa04526',
+    wafRateLimitPer5Minutes: 1000,
+  },
   aurora: { minCapacityAcu: 0.5, maxCapacityAcu: 2, readers: 0, deletionProtection: false, backupRetentionDays: 1 },
   dynamodb: { deletionProtection: false },
   cache: { nodeType: 'cache.t4g.micro', replicas: 0, multiAz: false, snapshotRetentionDays: 0 },

@@ -8,7 +8,6 @@ export const prod: EnvironmentInput = {
   costCenter: 'platform-prod',
   domain: 'api.example.com',
   hostedZoneId: 'Z0PROD3333333333333333',
-  certificateArn: 'arn:aws:acm:eu-west-1:333333333333:certificate/33333333-3333-4333-8333-333333333333',
   sesIdentityArn: 'arn:aws:ses:eu-west-1:333333333333:identity/example.com',
   state: { bucket: 'example-platform-tfstate-333333333333' },
   network: {
@@ -21,7 +20,12 @@ export const prod: EnvironmentInput = {
     interfaceEndpoints: true,
     flowLogRetentionDays: 365,
   },
-  loadBalancer: { deletionProtection: true, accessLogs: true, accessLogExpirationDays: 365, wafRateLimitPer5Minutes: 2000 },
+  loadBalancer: { deletionProtection: true, accessLogs: true, accessLogExpirationDays: 365 },
+  edge: {
+    // com.amazonaws.global.cloudfront.origin-facing in eu-west-1
+    originFacingPrefixListId: 'pl-4fa04526',
+    wafRateLimitPer5Minutes: 2000,
+  },
   aurora: { minCapacityAcu: 1, maxCapacityAcu: 16, readers: 1, deletionProtection: true, backupRetentionDays: 14 },
   dynamodb: { deletionProtection: true },
   cache: { nodeType: 'cache.r7g.large', replicas: 2, multiAz: true, snapshotRetentionDays: 7 },

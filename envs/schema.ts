@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { ENVIRONMENT_NAMES, type Catalog, type EnvironmentName } from '../services/catalog';
 import { LOG_RETENTION_DAYS } from '../modules/observability/log-retention';
+import { DEFAULT_STATIC_PATH_PATTERN, EDGE_REGION, PRICE_CLASSES, staticUrlPrefix } from '../modules/edge/edge-contract';
 import { fargateSizingProblem } from '../services/catalog-validation';
 
 
@@ -25,10 +26,15 @@ export const environmentSchema = z.strictObject({
   costCenter: z.string().min(1),
   /** Prefix of physical resource names: `<project>-<env>` (e.g. `platform-prod-payments`). */
   project: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/).default('platform'),
+  /** The API's public name: CloudFront's alias, A/AAAA records in `hostedZoneId`. */
   domain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be a DNS name such as api.example.com'),
+  /** The Route 53 zone holding `domain`: API records and ACM validation records are written there. */
   hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,31}$/, 'must be a Route 53 hosted zone id'),
-  /** ACM certificate for the ALB's HTTPS listener (same region as the ALB). */
-  certificateArn: arn('acm'),
+  /**
+   * Override: an imported ACM certificate for the ALB's HTTPS listener (region of the ALB, covering
+   * `origin.<domain>`). Unset: a certificate is requested and validated in `hostedZoneId`.
+   */
+  certificateArn: arn('acm').optional(),
   /** SES identity the notification service may send from. */
   sesIdentityArn: arn('ses'),
   /** S3 backend (real mode only). */
@@ -51,8 +57,26 @@ export const environmentSchema = z.strictObject({
     /** Days before access-log objects expire. */
     accessLogExpirationDays: z.number().int().positive().default(90),
     idleTimeoutSeconds: z.number().int().min(1).max(4000).default(60),
+  }),
+  /** CloudFront in front of the internal ALB (modules/edge). */
+  edge: z.strictObject({
+    /**
+     * Id of the AWS-managed prefix list `com.amazonaws.global.cloudfront.origin-facing` in this
+     * environment's region (ids differ per region): the only source the ALB admits. Look it up with
+     * `aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.global.cloudfront.origin-facing`.
+     */
+    originFacingPrefixListId: z.string().regex(/^pl-[0-9a-f]{8,17}$/, 'must be a managed prefix list id such as pl-4fa04526'),
+    /** Which edge locations serve viewers (and what they cost). */
+    priceClass: z.enum(PRICE_CLASSES).default('PriceClass_100'),
+    /** Paths served from the static-assets bucket instead of the API. */
+    staticPathPattern: z
+      .string()
+      .regex(/^(\/[a-z0-9._-]+)+\/\*$/, 'must be a path prefix ending in /*, such as /static/*')
+      .default(DEFAULT_STATIC_PATH_PATTERN),
     /** WAF rate-based rule: requests per client IP per 5 minutes. */
     wafRateLimitPer5Minutes: z.number().int().min(10).max(2_000_000_000).default(2000),
+    /** Override: an imported ACM certificate in us-east-1 for `domain`. Unset: requested and DNS-validated. */
+    viewerCertificateArn: arn('acm').optional(),
   }),
   aurora: z.strictObject({
     engineVersion: z.string().default('16.8'),
@@ -121,6 +145,18 @@ interface Rule {
 }
 
 const isProd = (c: EnvironmentConfig) => c.name === 'prod';
+
+/**
+ * Whether an ALB path pattern can match a path under `prefix` (CloudFront would then send that
+ * API path to the static bucket): an exact pattern inside the prefix, or a wildcard pattern whose
+ * literal start and the prefix are one the other's prefix.
+ */
+const routeReaches = (pattern: string, prefix: string): boolean => {
+  const wildcard = pattern.search(/[*?]/);
+  if (wildcard === -1) return pattern.startsWith(prefix);
+  const literal = pattern.slice(0, wildcard);
+  return literal.startsWith(prefix) || prefix.startsWith(literal);
+};
 
 const cidrRange = (block: string): [number, number] => {
   const [ip, bits] = block.split('/');
@@ -224,9 +260,27 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
   {
     id: 'certificate-region',
     check: (c) =>
-      c.certificateArn.split(':')[3] === c.region
+      c.certificateArn === undefined || c.certificateArn.split(':')[3] === c.region
         ? undefined
         : { field: 'certificateArn', message: `the ALB certificate must be issued in ${c.region}` },
+  },
+  {
+    id: 'viewer-certificate-us-east-1',
+    check: (c) =>
+      c.edge.viewerCertificateArn === undefined || c.edge.viewerCertificateArn.split(':')[3] === EDGE_REGION
+        ? undefined
+        : { field: 'edge.viewerCertificateArn', message: `CloudFront only uses certificates issued in ${EDGE_REGION}` },
+  },
+  {
+    id: 'static-path-outside-api',
+    check: (c, catalog) => {
+      const prefix = staticUrlPrefix(c.edge.staticPathPattern);
+      const routes = catalog.services.flatMap((s) => s.routes.flatMap((r) => r.pathPatterns.map((pattern) => ({ service: s.name, pattern }))));
+      const clash = routes.find(({ pattern }) => routeReaches(pattern, prefix));
+      return clash
+        ? { field: 'edge.staticPathPattern', message: `${c.edge.staticPathPattern} overlaps route ${clash.pattern} of service ${clash.service}` }
+        : undefined;
+    },
   },
   {
     id: 'tokens-sign-with-listed-key',

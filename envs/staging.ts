@@ -8,7 +8,6 @@ export const staging: EnvironmentInput = {
   costCenter: 'platform-staging',
   domain: 'api.staging.example.com',
   hostedZoneId: 'Z0STAGING22222222222',
-  certificateArn: 'arn:aws:acm:eu-west-1:222222222222:certificate/22222222-2222-4222-8222-222222222222',
   sesIdentityArn: 'arn:aws:ses:eu-west-1:222222222222:identity/staging.example.com',
   state: { bucket: 'example-platform-tfstate-222222222222' },
   network: {
@@ -22,6 +21,10 @@ export const staging: EnvironmentInput = {
     flowLogRetentionDays: 30,
   },
   loadBalancer: { deletionProtection: false, accessLogs: true, accessLogExpirationDays: 30 },
+  edge: {
+    // com.amazonaws.global.cloudfront.origin-facing in eu-west-1
+    originFacingPrefixListId: 'pl-4fa04526',
+  },
   aurora: { minCapacityAcu: 0.5, maxCapacityAcu: 4, readers: 1, deletionProtection: false },
   dynamodb: { deletionProtection: false },
   cache: { nodeType: 'cache.t4g.small', replicas: 1, multiAz: true },

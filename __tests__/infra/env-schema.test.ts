@@ -22,6 +22,27 @@ describe('environment configs', () => {
     expect(envs.dev.aurora.engineVersion).toBe('16.8'); // default
   });
 
+  it('the edge: certificates are requested unless imported, /static/* and price class 100 by default, the WAF limit per environment', () => {
+    const envs = loadEnvironments();
+    for (const env of Object.values(envs)) {
+      expect(env.certificateArn).toBeUndefined();
+      expect(env.edge.viewerCertificateArn).toBeUndefined();
+      expect(env.edge).toMatchObject({ staticPathPattern: '/static/*', priceClass: 'PriceClass_100', originFacingPrefixListId: 'pl-4fa04526' });
+    }
+    expect([envs.dev.edge.wafRateLimitPer5Minutes, envs.staging.edge.wafRateLimitPer5Minutes, envs.prod.edge.wafRateLimitPer5Minutes]).toEqual([1000, 2000, 2000]);
+    const imported = loadEnvironment('dev', {
+      ...structuredClone(dev),
+      certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/abc',
+      edge: { ...dev.edge, viewerCertificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/def' },
+    }, catalog);
+    expect([imported.certificateArn, imported.edge.viewerCertificateArn]).toEqual([
+      'arn:aws:acm:eu-west-1:111111111111:certificate/abc',
+      'arn:aws:acm:us-east-1:111111111111:certificate/def',
+    ]);
+    // The WAF limit moved from loadBalancer to edge: the old place is a typo now.
+    expect(load('dev', dev, (c) => ({ ...c, loadBalancer: { ...c.loadBalancer, wafRateLimitPer5Minutes: 10 } }) as EnvironmentInput)).toThrow(/loadBalancer: .*(rule: schema)/);
+  });
+
   it('dev is the cheap environment', () => {
     const { dev: d } = loadEnvironments();
     expect(d.network.natGateways).toBe('single');
@@ -75,6 +96,18 @@ describe('environment configs', () => {
       'dev: observability.logRetentionDays: 10 is not a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (rule: log-retention-allowed)'],
     ['certificate-region', 'dev', dev, (c) => ({ ...c, certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/abc' }),
       'dev: certificateArn: the ALB certificate must be issued in eu-west-1 (rule: certificate-region)'],
+    ['viewer-certificate-us-east-1', 'dev', dev, (c) => ({ ...c, edge: { ...c.edge, viewerCertificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/abc' } }),
+      'dev: edge.viewerCertificateArn: CloudFront only uses certificates issued in us-east-1 (rule: viewer-certificate-us-east-1)'],
+    ['static-path-outside-api (static under an API prefix)', 'dev', dev, (c) => ({ ...c, edge: { ...c.edge, staticPathPattern: '/users/assets/*' } }),
+      'dev: edge.staticPathPattern: /users/assets/* overlaps route /users/* of service user (rule: static-path-outside-api)'],
+    ['static-path-outside-api (an API path under the static prefix)', 'dev', dev, (c) => ({ ...c, edge: { ...c.edge, staticPathPattern: '/auth/*' } }),
+      'dev: edge.staticPathPattern: /auth/* overlaps route /auth/* of service user (rule: static-path-outside-api)'],
+    ['schema (static path shape)', 'dev', dev, (c) => ({ ...c, edge: { ...c.edge, staticPathPattern: '/static' } }),
+      'dev: edge.staticPathPattern: must be a path prefix ending in /*, such as /static/* (rule: schema)'],
+    ['schema (prefix list id)', 'dev', dev, (c) => ({ ...c, edge: { ...c.edge, originFacingPrefixListId: 'sg-123' } }),
+      'dev: edge.originFacingPrefixListId: must be a managed prefix list id such as pl-4fa04526 (rule: schema)'],
+    ['schema (price class)', 'dev', dev, (c) => ({ ...c, edge: { ...c.edge, priceClass: 'PriceClass_50' as never } }),
+      'dev: edge.priceClass: Invalid option: expected one of "PriceClass_100"|"PriceClass_200"|"PriceClass_All" (rule: schema)'],
     ['aurora-capacity', 'dev', dev, (c) => ({ ...c, aurora: { ...c.aurora, minCapacityAcu: 8, maxCapacityAcu: 2 } }),
       'dev: aurora.minCapacityAcu: must be a multiple of 0.5 ACU and not above maxCapacityAcu (rule: aurora-capacity)'],
     ['schema', 'dev', dev, (c) => ({ ...c, accountId: '1234' }),

@@ -9,11 +9,11 @@ const props: LoadBalancerProps = {
   accountId: ACCOUNT_ID,
   region: REGION,
   vpcId: 'vpc-1',
-  publicSubnetIds: ['subnet-a', 'subnet-b'],
+  privateSubnetIds: ['subnet-private-a', 'subnet-private-b'],
   certificateArn: `arn:aws:acm:${REGION}:${ACCOUNT_ID}:certificate/abc`,
+  originFacingPrefixListId: 'pl-4fa04526',
   deletionProtection: true,
   idleTimeoutSeconds: 60,
-  wafRateLimitPer5Minutes: 2000,
   accessLogs: { expirationDays: 90 },
   alarmTopicArn: ALARM_TOPIC_ARN,
 };
@@ -50,13 +50,18 @@ describe('LoadBalancer', () => {
     expect(JSON.parse(NOT_FOUND_BODY).error.code).toBe('not_found');
   });
 
-  it('only redirects on HTTP', () => {
-    const http = listener(prodLike, 80);
-    expect(http.default_action).toEqual([{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', status_code: 'HTTP_301' } }]);
+  it('has no port-80 listener: HTTPS is the only way in', () => {
+    for (const s of [prodLike, devLike]) {
+      expect(Object.values(s.resources('aws_lb_listener')).map((l) => [l.port, l.protocol])).toEqual([[443, 'HTTPS']]);
+    }
+  });
+
+  it('is internal, in the private subnets', () => {
+    for (const s of [prodLike, devLike]) expect(s.only('aws_lb')).toMatchObject({ internal: true, subnets: props.privateSubnetIds });
   });
 
   it('drops invalid headers and protects against deletion as configured', () => {
-    expect(prodLike.only('aws_lb')).toMatchObject({ drop_invalid_header_fields: true, enable_deletion_protection: true, internal: false });
+    expect(prodLike.only('aws_lb')).toMatchObject({ drop_invalid_header_fields: true, enable_deletion_protection: true });
     expect(devLike.only('aws_lb')).toMatchObject({ drop_invalid_header_fields: true, enable_deletion_protection: false });
   });
 
@@ -85,25 +90,24 @@ describe('LoadBalancer', () => {
     }
   });
 
-  it('opens 443 and 80 to the world, and egress only to each service on its port', () => {
-    const ingress = Object.values(prodLike.resources('aws_vpc_security_group_ingress_rule')).filter((r) => r.cidr_ipv4);
-    expect(ingress.map((r) => [r.cidr_ipv4, r.from_port]).sort()).toEqual([['0.0.0.0/0', 443], ['0.0.0.0/0', 80]]);
+  it('admits 443 from the CloudFront origin-facing prefix list only, and egress only to each service on its port', () => {
+    const group = prodLike.only('aws_security_group');
+    expect(group.ingress).toBeUndefined();
+    expect(group.egress).toBeUndefined();
+    const ingress = Object.values(prodLike.resources('aws_vpc_security_group_ingress_rule')).filter((r) => !r.referenced_security_group_id);
+    expect(ingress).toEqual([
+      expect.objectContaining({ prefix_list_id: 'pl-4fa04526', ip_protocol: 'tcp', from_port: 443, to_port: 443 }),
+    ]);
+    expect(prodLike.json).not.toMatch(/0\.0\.0\.0\/0|::\/0/);
     const egress = Object.values(prodLike.resources('aws_vpc_security_group_egress_rule'));
     expect(egress.map((r) => [r.referenced_security_group_id, r.from_port, r.to_port]).sort()).toEqual(
       catalog.services.map((s) => [`sg-${s.name}`, s.containerPort, s.containerPort]).sort(),
     );
   });
 
-  it('associates a WAF with the managed common and known-bad-inputs rules and a rate limit', () => {
-    const acl = prodLike.only('aws_wafv2_web_acl');
-    expect(acl.scope).toBe('REGIONAL');
-    const statements = acl.rule.map((r: { statement: object }) => r.statement);
-    expect(statements).toEqual([
-      { managed_rule_group_statement: { name: 'AWSManagedRulesCommonRuleSet', vendor_name: 'AWS' } },
-      { managed_rule_group_statement: { name: 'AWSManagedRulesKnownBadInputsRuleSet', vendor_name: 'AWS' } },
-      { rate_based_statement: { limit: 2000, aggregate_key_type: 'IP' } },
-    ]);
-    expect(prodLike.only('aws_wafv2_web_acl_association').resource_arn).toMatch(/aws_lb\./);
+  it("has no web ACL of its own (the edge's CloudFront-scope ACL filters before the VPC origin)", () => {
+    expect(prodLike.resources('aws_wafv2_web_acl')).toEqual({});
+    expect(prodLike.resources('aws_wafv2_web_acl_association')).toEqual({});
   });
 
   it('writes access logs to a private, versioned, encrypted, expiring bucket only ELB may write to', () => {

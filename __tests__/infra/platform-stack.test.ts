@@ -4,6 +4,7 @@
  * validation mode.
  */
 import { contractOutputs, placeholderContract } from '../../modules/stacks/platform-contract';
+import { OPERATOR_OUTPUTS } from '../../modules/stacks/platform-stack';
 import { loadEnvironments } from '../../envs';
 import { catalog, ENVIRONMENT_NAMES } from '../../services/catalog';
 import { containers, synthEnvironment, type IamStatement, type SynthesizedStack } from './support/stacks';
@@ -16,6 +17,8 @@ const identityPolicies = (s: SynthesizedStack): IamStatement[] =>
     (p) => JSON.parse(p.policy).Statement,
   );
 
+const isOperatorOutput = (name: string) => (OPERATOR_OUTPUTS as readonly string[]).includes(name);
+
 /** Resource types that only the platform may own (shared by every service). */
 const PLATFORM_ONLY = [
   'aws_vpc',
@@ -26,6 +29,9 @@ const PLATFORM_ONLY = [
   'aws_sqs_queue',
   'aws_lb',
   'aws_lb_listener',
+  'aws_cloudfront_distribution',
+  'aws_wafv2_web_acl',
+  'aws_route53_record',
   'aws_ecs_cluster',
   'aws_ecr_repository',
   'aws_sns_topic',
@@ -54,8 +60,12 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
         .filter(([type]) => type !== 'aws_iam_role_policy')
         .flatMap(([type, byId]) =>
         Object.values(byId as Record<string, Record<string, unknown>>).flatMap((r) => {
+          // A for_each resource names each instance itself (e.g. certificate validation records).
+          if (r.for_each) return [];
           const name = r.name ?? r.family ?? r.alarm_name ?? r.dashboard_name;
-          return typeof name === 'string' ? [`${type}:${name}`] : [];
+          // DNS records are unique per name and type (A and AAAA share the name).
+          const key = type === 'aws_route53_record' ? `${name}/${r.type}` : name;
+          return typeof name === 'string' ? [`${type}:${key}`] : [];
         }),
       );
     const all = stacks.all.flatMap(names);
@@ -76,7 +86,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
   it("the contract's keys are exactly the platform's contract outputs, and the services read only those", () => {
     const config = loadEnvironments()[env];
     const expected = Object.keys(contractOutputs(placeholderContract(catalog, config))).sort();
-    const published = Object.keys(stacks.platform.parsed.output).filter((o) => o !== 'alb_dns_name').sort();
+    const published = Object.keys(stacks.platform.parsed.output).filter((o) => !isOperatorOutput(o)).sort();
     expect(published).toEqual(expected);
     for (const s of Object.values(stacks.services)) {
       const read = [...s.json.matchAll(/data\.terraform_remote_state\.platform\.outputs\.(\w+)/g)].map((m) => m[1]!);
@@ -219,7 +229,38 @@ describe('real mode vs validation mode', () => {
     const state = user.parsed.data.terraform_remote_state.platform;
     expect(state.backend).toBe('local');
     expect(state.config).toEqual({ path: '../dev-platform/dev-platform.tfstate' });
-    expect(Object.keys(state.defaults).sort()).toEqual(Object.keys(real.platform.parsed.output).filter((o) => o !== 'alb_dns_name').sort());
+    expect(Object.keys(state.defaults).sort()).toEqual(Object.keys(real.platform.parsed.output).filter((o) => !isOperatorOutput(o)).sort());
     for (const [i, s] of validation.all.entries()) expect(s.parsed.resource).toEqual(real.all[i]!.parsed.resource);
+  });
+
+  it('the modes differ only in provider credentials and the backend, for every provider of every stack', () => {
+    const credentials = ['access_key', 'secret_key', 'skip_credentials_validation', 'skip_requesting_account_id', 'skip_metadata_api_check', 'skip_region_validation', 'allowed_account_ids'];
+    const withoutModeSpecifics = (parsed: Record<string, any>) => ({
+      ...parsed,
+      terraform: { ...parsed.terraform, backend: undefined },
+      provider: { aws: parsed.provider.aws.map((p: Record<string, unknown>) => Object.fromEntries(Object.entries(p).filter(([k]) => !credentials.includes(k)))) },
+      // Service stacks read the platform's state where each mode keeps it (its backend); nothing else differs.
+      data: parsed.data && {
+        ...parsed.data,
+        terraform_remote_state: Object.fromEntries(
+          Object.entries(parsed.data.terraform_remote_state).map(([id, state]) => [
+            id,
+            Object.fromEntries(Object.entries(state as object).filter(([k]) => !['backend', 'config', 'defaults'].includes(k))),
+          ]),
+        ),
+      },
+    });
+    for (const [i, s] of validation.all.entries()) {
+      expect(withoutModeSpecifics(s.parsed)).toEqual(withoutModeSpecifics(real.all[i]!.parsed));
+      for (const provider of s.parsed.provider.aws) expect(provider).toMatchObject({ access_key: 'validation-mode', skip_credentials_validation: true });
+      for (const provider of real.all[i]!.parsed.provider.aws) {
+        expect(provider.allowed_account_ids).toEqual(['111111111111']);
+        expect(provider.access_key).toBeUndefined();
+      }
+    }
+    // The platform has the edge's us-east-1 alias in both modes.
+    const regions = (parsed: Record<string, any>) => parsed.provider.aws.map((p: { alias?: string; region: string }) => [p.alias ?? 'default', p.region]);
+    expect(regions(validation.platform.parsed)).toEqual([['default', 'eu-west-1'], ['edge', 'us-east-1']]);
+    expect(regions(real.platform.parsed)).toEqual(regions(validation.platform.parsed));
   });
 });

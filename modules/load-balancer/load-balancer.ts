@@ -3,8 +3,6 @@ import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
-import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { Connections } from '../security/connections';
 import { metric, withStatistic, type Metric } from '../observability/metric';
 import { metricAlarm } from '../observability/metric-alarm';
@@ -21,11 +19,17 @@ export interface LoadBalancerProps {
   readonly accountId: string;
   readonly region: string;
   readonly vpcId: string;
-  readonly publicSubnetIds: readonly string[];
+  /** Private subnets: the ALB is internal, reached only through CloudFront's VPC origin. */
+  readonly privateSubnetIds: readonly string[];
+  /** Presented to CloudFront: must cover the origin name CloudFront uses (modules/edge). */
   readonly certificateArn: string;
+  /**
+   * The AWS-managed prefix list `com.amazonaws.global.cloudfront.origin-facing` in this region:
+   * the only source admitted on 443.
+   */
+  readonly originFacingPrefixListId: string;
   readonly deletionProtection: boolean;
   readonly idleTimeoutSeconds: number;
-  readonly wafRateLimitPer5Minutes: number;
   /** Access logs to a dedicated bucket; undefined = off. */
   readonly accessLogs?: { readonly expirationDays: number };
   /** ALB 5xx and p99 latency alarms notify this topic. */
@@ -53,13 +57,11 @@ export interface LoadBalancerAttributes {
 const albMetric = (arnSuffix: string, metricName: string, statistic: Metric['statistic'] = 'Sum'): Metric =>
   metric('AWS/ApplicationELB', metricName, { LoadBalancer: arnSuffix }, statistic, { label: metricName });
 
-const WAF_MANAGED_GROUPS = ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet'] as const;
-
-const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
-
 /**
- * The public ALB: HTTPS (TLS 1.3 policy) with a JSON 404 default, HTTP that only redirects, WAF,
- * invalid header dropping, optional access logs. Service stacks attach with `ServiceTargetGroup`.
+ * The internal ALB in the private subnets, CloudFront's VPC origin: HTTPS only (TLS 1.3 policy)
+ * with a JSON 404 default, ingress on 443 from CloudFront's origin-facing prefix list only,
+ * invalid header dropping, optional access logs. The web ACL is CloudFront's (modules/edge): here
+ * a per-IP rule would only see CloudFront's addresses. Service stacks attach with `ServiceTargetGroup`.
  */
 export class LoadBalancer extends Construct implements ILoadBalancer {
   readonly securityGroupId: string;
@@ -70,7 +72,6 @@ export class LoadBalancer extends Construct implements ILoadBalancer {
   readonly arnSuffix: string;
   readonly dnsName: string;
   readonly zoneId: string;
-  readonly webAclArn: string;
   readonly accessLogBucketName?: string;
 
   static fromAttributes(attrs: LoadBalancerAttributes): ILoadBalancer {
@@ -90,22 +91,20 @@ export class LoadBalancer extends Construct implements ILoadBalancer {
 
     const group = new SecurityGroup(this, 'sg', {
       name: `${props.name}-alb`,
-      description: 'Public ALB: HTTPS and HTTP (redirect only) from anywhere',
+      description: 'Internal ALB: HTTPS from CloudFront (origin-facing prefix list) only',
       vpcId: props.vpcId,
       tags: { Name: `${props.name}-alb` },
     });
     this.securityGroupId = group.id;
     this.connections = new Connections('alb', group.id);
-    for (const port of [443, 80]) {
-      new VpcSecurityGroupIngressRule(this, `ingress-${port}`, {
-        securityGroupId: group.id,
-        cidrIpv4: '0.0.0.0/0',
-        ipProtocol: 'tcp',
-        fromPort: port,
-        toPort: port,
-        description: port === 443 ? 'HTTPS from the internet' : 'HTTP from the internet (redirected to HTTPS)',
-      });
-    }
+    new VpcSecurityGroupIngressRule(this, 'ingress-cloudfront-443', {
+      securityGroupId: group.id,
+      prefixListId: props.originFacingPrefixListId,
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      description: 'HTTPS from CloudFront origin-facing addresses',
+    });
 
     const logs = props.accessLogs
       ? new AccessLogBucket(this, 'access-logs', {
@@ -121,9 +120,9 @@ export class LoadBalancer extends Construct implements ILoadBalancer {
     const alb = new Lb(this, 'alb', {
       name: `${props.name}-alb`,
       loadBalancerType: 'application',
-      internal: false,
+      internal: true,
       securityGroups: [group.id],
-      subnets: [...props.publicSubnetIds],
+      subnets: [...props.privateSubnetIds],
       dropInvalidHeaderFields: true,
       enableDeletionProtection: props.deletionProtection,
       idleTimeout: props.idleTimeoutSeconds,
@@ -150,39 +149,6 @@ export class LoadBalancer extends Construct implements ILoadBalancer {
       ],
     });
     this.httpsListenerArn = https.arn;
-    new LbListener(this, 'http', {
-      loadBalancerArn: alb.arn,
-      port: 80,
-      protocol: 'HTTP',
-      defaultAction: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
-    });
-
-    const acl = new Wafv2WebAcl(this, 'waf', {
-      name: `${props.name}-alb`,
-      description: 'AWS managed common + known-bad-inputs rules and a per-IP rate limit',
-      scope: 'REGIONAL',
-      defaultAction: { allow: {} },
-      visibilityConfig: visibility(`${props.name}-alb`),
-      rule: [
-        ...WAF_MANAGED_GROUPS.map((groupName, i) => ({
-          name: groupName,
-          priority: (i + 1) * 10,
-          overrideAction: { none: {} },
-          // `statement` is untyped in the provider bindings: Terraform (snake_case) shape.
-          statement: { managed_rule_group_statement: { name: groupName, vendor_name: 'AWS' } },
-          visibilityConfig: visibility(groupName),
-        })),
-        {
-          name: 'RateLimitPerIp',
-          priority: 100,
-          action: { block: {} },
-          statement: { rate_based_statement: { limit: props.wafRateLimitPer5Minutes, aggregate_key_type: 'IP' } },
-          visibilityConfig: visibility('RateLimitPerIp'),
-        },
-      ],
-    });
-    this.webAclArn = acl.arn;
-    new Wafv2WebAclAssociation(this, 'waf-association', { resourceArn: alb.arn, webAclArn: acl.arn });
 
     metricAlarm(this, 'alarm-5xx', {
       alarmName: `${props.name}-alb-5xx`,

@@ -40,7 +40,7 @@ export interface NetworkProps {
 type Tier = 'public' | 'private' | 'isolated';
 
 /**
- * The VPC: public subnets (ALB, NAT), private-app subnets (Fargate; egress through NAT) and
+ * The VPC: public subnets (NAT only), private-app subnets (Fargate and the internal ALB; egress through NAT) and
  * isolated-data subnets (Aurora, ElastiCache; only the VPC-local route), S3/DynamoDB gateway
  * endpoints, optional interface endpoints, flow logs, and a default security group without rules.
  */

@@ -6,6 +6,8 @@ import { dashboardRow, type Metric } from './metric';
 export interface GraphWidget {
   readonly title: string;
   readonly metrics: readonly Metric[];
+  /** Where the metrics are published, when not the dashboard's region (e.g. CloudFront's us-east-1). */
+  readonly region?: string;
 }
 
 export interface DashboardProps {
@@ -39,7 +41,7 @@ export class Dashboard extends Construct {
           height: WIDGET.height,
           properties: {
             title: w.title,
-            region: props.region,
+            region: w.region ?? props.region,
             metrics: w.metrics.map(dashboardRow),
             period: WIDGET.period,
             view: 'timeSeries',

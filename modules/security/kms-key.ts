@@ -15,6 +15,11 @@ export interface KeyServiceUse {
    * account and region whose names match this pattern (e.g. `platform-prod-*`).
    */
   readonly cloudwatchAlarmNamePattern?: string;
+  /**
+   * CloudFront reads objects encrypted with the key through Origin Access Control: admitted for
+   * `kms:Decrypt` only, and only on behalf of this distribution (`aws:SourceArn`).
+   */
+  readonly cloudfrontDistributionArn?: string;
 }
 
 /** The key as other constructs see it: created here, or imported from another stack. */
@@ -174,6 +179,16 @@ export class KmsKey extends Construct implements IKey {
           StringEquals: { 'aws:SourceAccount': this.accountId },
           ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${this.region}:${this.accountId}:alarm:${this.serviceUse.cloudwatchAlarmNamePattern}` },
         },
+      });
+    }
+    if (this.serviceUse.cloudfrontDistributionArn) {
+      statements.push({
+        Sid: 'AllowCloudFrontDistribution',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceArn': this.serviceUse.cloudfrontDistributionArn } },
       });
     }
     return { Version: '2012-10-17', Statement: statements };

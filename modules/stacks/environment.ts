@@ -6,6 +6,7 @@
 import type { EnvironmentName } from '../../services/catalog';
 import { platformResourcePrefix } from '../delivery/names';
 import type { CacheProps } from '../cache/cache';
+import type { PriceClass } from '../edge/edge-contract';
 import type { NetworkProps } from '../network/network';
 
 export interface EnvironmentSettings {
@@ -15,7 +16,9 @@ export interface EnvironmentSettings {
   readonly costCenter: string;
   readonly project: string;
   readonly domain: string;
-  readonly certificateArn: string;
+  readonly hostedZoneId: string;
+  /** Imported ALB certificate; unset = requested and DNS-validated by the platform stack. */
+  readonly certificateArn?: string;
   readonly sesIdentityArn: string;
   readonly state: { readonly bucket: string; readonly region?: string };
   readonly logLevel: string;
@@ -34,7 +37,13 @@ export interface EnvironmentSettings {
     readonly accessLogs: boolean;
     readonly accessLogExpirationDays: number;
     readonly idleTimeoutSeconds: number;
+  };
+  readonly edge: {
+    readonly originFacingPrefixListId: string;
+    readonly priceClass: PriceClass;
+    readonly staticPathPattern: string;
     readonly wafRateLimitPer5Minutes: number;
+    readonly viewerCertificateArn?: string;
   };
   readonly aurora: {
     readonly engineVersion: string;

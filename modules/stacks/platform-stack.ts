@@ -1,6 +1,7 @@
 /**
  * `<env>-platform`: what every service of an environment shares — network, KMS, data stores,
- * queues, ALB and listeners, cluster, ECR repositories, access-token keys, alarm topic and the
+ * queues, the edge (Route 53, CloudFront, WAF, certificates, static assets; modules/edge), the
+ * internal ALB and its listener, cluster, ECR repositories, access-token keys, alarm topics and the
  * environment dashboard — and the typed contract the service stacks read (platform-contract.ts).
  * Nothing here belongs to one service alone: task definitions, target groups, listener rules,
  * roles, grants and network paths live in each `<env>-<service>` stack (service-stack.ts).
@@ -16,6 +17,9 @@ import { Cache } from '../cache/cache';
 import { Cluster } from '../cluster/cluster';
 import { serviceRepositoryName } from '../delivery/names';
 import { DynamoTable } from '../dynamodb/dynamo-table';
+import { DnsValidatedCertificate } from '../edge/dns-validated-certificate';
+import { EDGE_REGION } from '../edge/edge-contract';
+import { Edge, originDomainName } from '../edge/edge';
 import { LoadBalancer } from '../load-balancer/load-balancer';
 import { Network } from '../network/network';
 import { AlarmTopic } from '../observability/alarm-topic';
@@ -48,7 +52,7 @@ export class PlatformStack extends TerraformStack {
     super(scope, id);
     const { config, catalog } = props;
     const prefix = namePrefix(config);
-    configureStack(this, {
+    const providerAlias = configureStack(this, {
       validationMode: props.validationMode,
       accountId: config.accountId,
       region: config.region,
@@ -142,18 +146,37 @@ export class PlatformStack extends TerraformStack {
         })
       : undefined;
 
+    // The ALB's certificate covers the name CloudFront reaches it by (modules/edge).
+    const originCertificateArn =
+      config.certificateArn ??
+      new DnsValidatedCertificate(this, 'origin-certificate', { domainName: originDomainName(config.domain), hostedZoneId: config.hostedZoneId }).arn;
     const loadBalancer = new LoadBalancer(this, 'alb', {
       name: prefix,
       accountId: config.accountId,
       region: config.region,
       vpcId: network.vpcId,
-      publicSubnetIds: network.publicSubnetIds,
-      certificateArn: config.certificateArn,
+      privateSubnetIds: network.privateSubnetIds,
+      certificateArn: originCertificateArn,
+      originFacingPrefixListId: config.edge.originFacingPrefixListId,
       deletionProtection: config.loadBalancer.deletionProtection,
       idleTimeoutSeconds: config.loadBalancer.idleTimeoutSeconds,
-      wafRateLimitPer5Minutes: config.loadBalancer.wafRateLimitPer5Minutes,
       accessLogs: config.loadBalancer.accessLogs ? { expirationDays: config.loadBalancer.accessLogExpirationDays } : undefined,
       alarmTopicArn: alarmTopic.arn,
+    });
+    const edge = new Edge(this, 'edge', {
+      name: prefix,
+      accountId: config.accountId,
+      region: config.region,
+      edgeProvider: providerAlias(this, 'aws-edge', EDGE_PROVIDER_ALIAS, EDGE_REGION),
+      domain: config.domain,
+      hostedZoneId: config.hostedZoneId,
+      priceClass: config.edge.priceClass,
+      staticPathPattern: config.edge.staticPathPattern,
+      wafRateLimitPer5Minutes: config.edge.wafRateLimitPer5Minutes,
+      viewerCertificateArn: config.edge.viewerCertificateArn,
+      loadBalancer: { arn: loadBalancer.arn, dnsName: loadBalancer.dnsName, zoneId: loadBalancer.zoneId },
+      logRetentionDays: config.observability.logRetentionDays,
+      alarmEmail: config.observability.alarmEmail,
     });
     const cluster = new Cluster(this, 'cluster', { name: prefix });
     const serviceConnect = new ServiceDiscoveryHttpNamespace(this, 'service-connect', {
@@ -244,6 +267,7 @@ export class PlatformStack extends TerraformStack {
       name: prefix,
       region: config.region,
       widgets: environmentWidgets({
+        edge,
         loadBalancer,
         cluster: cluster.name,
         services: catalog.services.map((s) => s.name),
@@ -253,15 +277,29 @@ export class PlatformStack extends TerraformStack {
         queues: Object.values(queues),
       }),
     });
-    new TerraformOutput(this, 'alb_dns_name', { value: loadBalancer.dnsName, description: 'the ALB (operators)' });
+    const operatorOutputs: Record<OperatorOutput, { value: string; description: string }> = {
+      alb_dns_name: { value: loadBalancer.dnsName, description: 'the internal ALB (operators; resolvable inside the VPC)' },
+      distribution_id: { value: edge.distribution.id, description: 'the CloudFront distribution (invalidations)' },
+      distribution_domain_name: { value: edge.distribution.domainName, description: 'CloudFront\'s own name, before DNS points at it' },
+      static_assets_bucket: { value: edge.staticAssets.bucketName, description: 'where static assets are uploaded' },
+    };
+    for (const [name, output] of Object.entries(operatorOutputs)) new TerraformOutput(this, name, output);
   }
 }
+
+/** The us-east-1 provider alias of the platform stack (CloudFront, its certificate, WAF, logs). */
+export const EDGE_PROVIDER_ALIAS = 'edge';
+
+/** Outputs for operators and pipelines, besides the platform contract. */
+export const OPERATOR_OUTPUTS = ['alb_dns_name', 'distribution_id', 'distribution_domain_name', 'static_assets_bucket'] as const;
+type OperatorOutput = (typeof OPERATOR_OUTPUTS)[number];
 
 const mapValues = <T, U>(record: Readonly<Record<string, T>>, f: (value: T) => U): Record<string, U> =>
   Object.fromEntries(Object.entries(record).map(([key, value]) => [key, f(value)]));
 
-/** The environment dashboard: edge traffic, every service's CPU and memory, data stores and queues. */
+/** The environment dashboard: edge and ALB traffic, every service's CPU and memory, data stores and queues. */
 function environmentWidgets(parts: {
+  edge: Edge;
   loadBalancer: LoadBalancer;
   cluster: string;
   services: readonly string[];
@@ -274,6 +312,7 @@ function environmentWidgets(parts: {
   const byService = (metricName: string) =>
     parts.services.map((s) => metric('AWS/ECS', metricName, { ClusterName: parts.cluster, ServiceName: s }, 'Average', { label: s }));
   return [
+    ...parts.edge.widgets(),
     { title: 'ALB requests and 5xx', metrics: ['RequestCount', 'HTTPCode_ELB_5XX_Count', 'HTTPCode_Target_5XX_Count'].map((m) => alb.metric(m)) },
     { title: 'ALB p99 target response time (s)', metrics: [alb.metric('TargetResponseTime', 'p99')] },
     { title: 'Service CPU %', metrics: byService('CPUUtilization') },

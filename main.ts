@@ -3,13 +3,15 @@
  * service (modules/stacks). `cdktf synth|deploy` runs this file (cdktf.json: `npx tsx main.ts`);
  * `npm run synth` and `npm run validate` call `buildApp` directly.
  *
- * PLATFORM_VALIDATION_MODE=1 switches every stack to validation mode (docs/decisions/0002).
+ * PLATFORM_VALIDATION_MODE=1 switches every stack to validation mode (docs/decisions/0002). The policy
+ * pack (modules/policy) runs over every stack: unsuppressed errors fail synthesis.
  */
 import { App } from 'cdktf';
 import { loadEnvironments } from './envs';
 import { loadDelivery } from './envs/delivery';
 import { BootstrapStack } from './modules/bootstrap/bootstrap-stack';
 import { DeliveryStack } from './modules/delivery/delivery-stack';
+import { applyPolicyPack } from './modules/policy';
 import { bootstrapStackName, DELIVERY_STACK_NAME, platformStackName, serviceStackName } from './modules/stacks/naming';
 import { PlatformStack } from './modules/stacks/platform-stack';
 import { ServiceStack } from './modules/stacks/service-stack';
@@ -48,6 +50,8 @@ export function buildApp(options: BuildOptions): App {
     catalog,
     validationMode,
   });
+  // Every synth runs the policy pack (docs/policy-rules.md): an error fails it.
+  applyPolicyPack(app);
   return app;
 }
 

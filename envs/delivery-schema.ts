@@ -52,7 +52,7 @@ export const deliverySchema = z.strictObject({
     }),
   artifactExpirationDays: z.number().int().min(1).default(30),
   stateNoncurrentVersionDays: z.number().int().min(1).default(90),
-  logRetentionDays: z.number().int().default(90),
+  logRetentionDays: z.number().int().default(365),
 });
 
 export type DeliveryInput = z.input<typeof deliverySchema>;

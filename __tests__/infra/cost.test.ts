@@ -55,6 +55,7 @@ describe('hand-computed example (made-up catalog, config, prices and usage)', ()
     certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/11111111-1111-4111-8111-111111111111',
     sesIdentityArn: 'arn:aws:ses:eu-west-1:111111111111:identity/test.example.com',
     state: { bucket: 'test-state-bucket' },
+    edge: { originFacingPrefixListId: 'pl-4fa04526' },
     network: {
       vpcCidr: '10.0.0.0/16',
       availabilityZones: ['eu-west-1a', 'eu-west-1b'],
@@ -106,7 +107,7 @@ describe('hand-computed example (made-up catalog, config, prices and usage)', ()
     cache: { dataGb: 1 },
     dynamodb: { readRequestUnitsPerMonth: 4_000_000, writeRequestUnitsPerMonth: 2_000_000, storageGb: 2 },
     sqs: { messagesPerMonth: 10_000, requestsPerMessage: 3, pollersPerConsumerTask: 1 },
-    logs: { appGbPerTaskMonth: 1, flowLogGbPerMonth: 2, dataStoreLogGbPerMonth: 0.5 },
+    logs: { appGbPerTaskMonth: 1, flowLogGbPerMonth: 2, dataStoreLogGbPerMonth: 0.5, edgeLogGbPerMonth: 0.5 },
     customMetricsPerService: 10,
     kmsRequestsPerMonth: 100_000,
     secretsManagerApiCallsPerMonth: 10_000,
@@ -136,7 +137,7 @@ describe('hand-computed example (made-up catalog, config, prices and usage)', ()
     ['CloudFront HTTPS requests', requests / 10_000, 9437.184 * 0.01], // 94.37
     ['CloudFront data transfer out', 540, 540 * 0.1], // 94,371,840 × 6 KiB = 540 GiB → 54.00
     ['WAF web ACL', 1, 5],
-    ['WAF rules (3 per web ACL)', 3, 3 * 1],
+    ['WAF rules (4 per web ACL)', 4, 4 * 1],
     ['WAF requests inspected', 94.37184, 94.37184 * 1],
     ['Route 53 hosted zone', 1, 0.5],
     ['Route 53 queries (non-alias)', 1, 0.4],
@@ -154,16 +155,18 @@ describe('hand-computed example (made-up catalog, config, prices and usage)', ()
     // 3 consumer tasks × (720 × 3600 / 20 s) = 388,800 receives + 10,000 messages × 3 = 418,800
     ['SQS requests', 0.4188, 0.4188 * 0.4],
     // Ingested: api 3 tasks × 1 GB + flow logs 2 + Aurora log 0.5 + cache slow log 0.5 = 6 GB.
-    ['CloudWatch Logs ingestion (4 log groups)', 6, 6 * 0.5],
+    ['CloudWatch Logs ingestion (6 log groups)', 7, 7 * 0.5],
     // Stored (30-day month): 3 × 30/30 + 2 × 60/30 + 0.5 × 30/30 + 0.5 × 30/30 = 8 GB-month.
-    ['CloudWatch Logs storage (retention from config)', 8, 8 * 0.03],
-    ['CloudWatch custom metrics', 10, 10 * 0.3],
-    // ALB 3 + table 2 + service 3 + routed 1 + queue 2 + 2 cache nodes × 2 + Aurora 2 = 17
-    ['CloudWatch alarms', 17, 17 * 0.1],
+    ['CloudWatch Logs storage (retention from config)', 9, 9 * 0.03],
+    // 10 per service + CloudFront's 8 additional metrics.
+    ['CloudWatch custom metrics (incl. CloudFront additional metrics)', 18, 18 * 0.3],
+    // ALB 3 + edge 3 + table 2 + service 3 + routed 1 + queue 2 + 2 cache nodes × 2 + Aurora 2 = 20
+    ['CloudWatch alarms', 20, 20 * 0.1],
     // The environment's and the service's.
     ['CloudWatch dashboards', 2, 2 * 3],
-    // The environment CMK and one access-token signing key (tokens.keys defaults to one).
-    ['KMS customer managed keys', 2, 2 * 1],
+    // The environment CMK, one access-token signing key (tokens.keys defaults to one), the
+    // static-assets key and the edge's us-east-1 key.
+    ['KMS customer managed keys', 4, 4 * 1],
     ['KMS requests', 10, 10 * 0.03],
     ['Secrets Manager secrets (1, incl. the RDS-managed master secret)', 1, 1 * 0.4],
     ['Secrets Manager API calls', 1, 1 * 0.05],
@@ -182,10 +185,10 @@ describe('hand-computed example (made-up catalog, config, prices and usage)', ()
   });
 
   it('totals the line items', () => {
-    // 108.00 compute + 126.70 network + 21.60 ALB + 251.64368 edge + 145.62 Aurora + 29.00 cache
-    // + 3.90 DynamoDB + 0.16752 SQS + 13.94 observability + 2.75 security + 0.20 ECR
+    // 108.00 compute + 126.70 network + 21.60 ALB + 252.64368 edge + 145.62 Aurora + 29.00 cache
+    // + 3.90 DynamoDB + 0.16752 SQS + 17.17 observability + 4.75 security + 0.20 ECR
     expect(result.totalUsd).toBeCloseTo(expected.reduce((sum, [, , usd]) => sum + usd, 0), 6);
-    expect(result.totalUsd).toBeCloseTo(703.5212, 4);
+    expect(result.totalUsd).toBeCloseTo(709.7512, 4);
   });
 
   it('uses the Redis OSS price when the config says redis', () => {

@@ -28,7 +28,7 @@ describe('delivery config', () => {
       },
       artifactExpirationDays: 30,
       stateNoncurrentVersionDays: 90,
-      logRetentionDays: 90,
+      logRetentionDays: 365,
     });
   });
 

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { suppress } from '../policy/suppressions';
 import { Lazy } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
@@ -53,6 +54,8 @@ export interface CiRoleProps {
   readonly description: string;
   readonly trust: readonly PolicyDocumentStatement[];
   readonly managedPolicyArns?: readonly string[];
+  /** Why AWS managed policies fit this identity (required with `managedPolicyArns`; recorded as a policy-pack suppression). */
+  readonly managedPolicyReason?: string;
   /** Explicit denies (rendered as the inline policy `guardrails`; they may use NotResource). */
   readonly guardrails?: readonly PolicyDocumentStatement[];
   /** Session length; default one hour. */
@@ -85,6 +88,13 @@ export class CiRole extends Construct implements IGrantable {
     this.name = this.role.name;
     for (const [index, policyArn] of (props.managedPolicyArns ?? []).entries()) {
       new IamRolePolicyAttachment(this, `managed-${index}`, { role: this.role.name, policyArn });
+    }
+    if (props.managedPolicyArns?.length) {
+      if (!props.managedPolicyReason) throw new Error(`${props.name}: say why AWS managed policies fit it (managedPolicyReason)`);
+      // AdministratorAccess is its own rule (IAM-05), suppressed where it is used, with its own reason.
+      if (props.managedPolicyArns.some((arn) => arn !== AWS_MANAGED_POLICY.administratorAccess)) {
+        suppress(this, 'IAM-06', { reason: props.managedPolicyReason, expires: '2027-06-30' });
+      }
     }
     if (props.guardrails?.length) {
       new IamRolePolicy(this, 'guardrails', {

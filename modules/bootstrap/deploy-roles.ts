@@ -82,6 +82,8 @@ export class PlatformDeployRole extends Construct {
       description: `deploys ${props.unit.stackName(env)} from the tooling account's ${props.unit.name} pipeline`,
       trust: [trustFor(props)],
       managedPolicyArns: [AWS_MANAGED_POLICY.powerUserAccess],
+      managedPolicyReason:
+        'The platform stack manages most resource types of the account; PowerUserAccess excludes IAM, which the inline grants add for its own prefix only',
       guardrails: [...protectCiIdentities(accountId), ...protectStateKey(props.state.key.arn)],
     });
     const stateKey = props.unit.stateKey(env);
@@ -113,6 +115,7 @@ export class ServiceDeployRole extends Construct {
       description: `deploys ${props.unit.stackName(env)} from the tooling account's ${props.unit.name} pipeline`,
       trust: [trustFor(props)],
       managedPolicyArns: [AWS_MANAGED_POLICY.readOnlyAccess],
+      managedPolicyReason: 'terraform plan refreshes every resource type of the stack; the guardrails deny reading any data',
       guardrails: [...denyDataReads(props.state.bucketArn, props.stateRegion), ...protectCiIdentities(accountId)],
     });
     const stateKey = props.unit.stateKey(env);

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { suppress } from '../policy/suppressions';
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 import { GITHUB_DEPLOY_ROLE, GITHUB_PLAN_ROLE } from '../delivery/names';
 import { AWS_MANAGED_POLICY, CiRole, GITHUB_OIDC, githubTrust } from './ci-role';
@@ -56,6 +57,7 @@ export class GithubCi extends Construct {
       description: `terraform plan for pull requests of ${props.repository.owner}/${props.repository.name}: read-only, no data reads`,
       trust: [githubTrust(provider.arn, pullRequestSubject(props.repository))],
       managedPolicyArns: [AWS_MANAGED_POLICY.readOnlyAccess],
+      managedPolicyReason: 'Pull-request plans of every stack read every resource type; the guardrails deny reading any data',
       guardrails: denyDataReads(props.state.bucketArn, props.stateRegion),
     });
     props.state.grant(this.planRole, { read: 'all' });
@@ -65,6 +67,12 @@ export class GithubCi extends Construct {
       description: `applies this account's CI stack from the GitHub environment "${props.deployEnvironment}"`,
       trust: [githubTrust(provider.arn, environmentSubject(props.repository, props.deployEnvironment))],
       managedPolicyArns: [AWS_MANAGED_POLICY.administratorAccess],
+      managedPolicyReason: 'Applies the account CI stack itself, from the protected GitHub environment only',
+    });
+    suppress(this.deployRole, 'IAM-05', {
+      reason:
+        'Applies the account CI stack itself (IAM roles, OIDC provider, state bucket, boundary): only from the protected GitHub environment of this account (docs/decisions/0012)',
+      expires: '2027-06-30',
     });
   }
 }

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { suppress } from '../policy/suppressions';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { SERVICE_ROLE_BOUNDARY } from '../delivery/names';
 
@@ -86,6 +87,10 @@ export class ServiceRoleBoundary extends Construct {
       }),
     });
     this.arn = policy.arn;
+    suppress(policy, ['IAM-03', 'IAM-11'], {
+      reason: 'A permissions boundary grants nothing: it is the ceiling of what service roles may ever be granted, scoped to this account',
+      expires: '2027-12-31',
+    });
   }
 }
 

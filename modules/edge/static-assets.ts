@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { suppress } from '../policy/suppressions';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
@@ -50,6 +51,10 @@ export class StaticAssets extends Construct {
     this.kmsKeyArn = key.arn;
 
     const bucket = new S3Bucket(this, 'bucket', { bucket: props.bucketName, forceDestroy: false });
+    suppress(bucket, 'S3-04', {
+      reason: 'Only the distribution reads it (OAC), and CloudFront standard logging records every request for it',
+      expires: '2027-12-31',
+    });
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
     this.regionalDomainName = bucket.bucketRegionalDomainName;

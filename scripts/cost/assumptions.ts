@@ -51,6 +51,8 @@ export interface UsageAssumptions {
     readonly flowLogGbPerMonth: number;
     /** Per data-store log group (Aurora postgresql log, cache slow log). */
     readonly dataStoreLogGbPerMonth: number;
+    /** Per edge log group (CloudFront access log, WAF log; both follow the request volume). */
+    readonly edgeLogGbPerMonth: number;
   };
   /** Application (EMF/OTLP) and Container Insights metrics per service. */
   readonly customMetricsPerService: number;
@@ -80,7 +82,7 @@ export const DEFAULT_ASSUMPTIONS: Readonly<Record<EnvironmentName, UsageAssumpti
     cache: { dataGb: 0.1 },
     dynamodb: { readRequestUnitsPerMonth: 2_000_000, writeRequestUnitsPerMonth: 1_000_000, storageGb: 1 },
     sqs: { ...shared.sqs, messagesPerMonth: 20_000 },
-    logs: { appGbPerTaskMonth: 1, flowLogGbPerMonth: 2, dataStoreLogGbPerMonth: 0.2 },
+    logs: { appGbPerTaskMonth: 1, flowLogGbPerMonth: 2, dataStoreLogGbPerMonth: 0.2, edgeLogGbPerMonth: 0.2 },
     customMetricsPerService: 20,
     kmsRequestsPerMonth: 200_000,
     secretsManagerApiCallsPerMonth: 5_000,
@@ -96,7 +98,7 @@ export const DEFAULT_ASSUMPTIONS: Readonly<Record<EnvironmentName, UsageAssumpti
     cache: { dataGb: 0.5 },
     dynamodb: { readRequestUnitsPerMonth: 10_000_000, writeRequestUnitsPerMonth: 4_000_000, storageGb: 5 },
     sqs: { ...shared.sqs, messagesPerMonth: 200_000 },
-    logs: { appGbPerTaskMonth: 0.5, flowLogGbPerMonth: 5, dataStoreLogGbPerMonth: 0.5 },
+    logs: { appGbPerTaskMonth: 0.5, flowLogGbPerMonth: 5, dataStoreLogGbPerMonth: 0.5, edgeLogGbPerMonth: 2 },
     customMetricsPerService: 20,
     kmsRequestsPerMonth: 500_000,
     secretsManagerApiCallsPerMonth: 10_000,
@@ -112,7 +114,7 @@ export const DEFAULT_ASSUMPTIONS: Readonly<Record<EnvironmentName, UsageAssumpti
     cache: { dataGb: 5 },
     dynamodb: { readRequestUnitsPerMonth: 150_000_000, writeRequestUnitsPerMonth: 40_000_000, storageGb: 50 },
     sqs: { ...shared.sqs, messagesPerMonth: 5_000_000 },
-    logs: { appGbPerTaskMonth: 1, flowLogGbPerMonth: 60, dataStoreLogGbPerMonth: 2 },
+    logs: { appGbPerTaskMonth: 1, flowLogGbPerMonth: 60, dataStoreLogGbPerMonth: 2, edgeLogGbPerMonth: 60 },
     customMetricsPerService: 20,
     kmsRequestsPerMonth: 5_000_000,
     secretsManagerApiCallsPerMonth: 20_000,

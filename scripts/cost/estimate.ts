@@ -229,19 +229,25 @@ export function estimate(
   const logGb = (g: (typeof inv.logGroups)[number]): number => {
     if (g.kind === 'flow-logs') return a.logs.flowLogGbPerMonth;
     if (g.kind === 'data-store') return a.logs.dataStoreLogGbPerMonth;
+    if (g.kind === 'edge') return a.logs.edgeLogGbPerMonth;
     return averageTasks(inv.services.find((s) => s.name === g.service)!) * a.logs.appGbPerTaskMonth;
   };
   const ingestedGb = inv.logGroups.reduce((sum, g) => sum + logGb(g), 0);
   const storedGb = inv.logGroups.reduce((sum, g) => sum + (logGb(g) * g.retentionDays) / daysPerMonth, 0);
   add('observability', `CloudWatch Logs ingestion (${inv.logGroups.length} log groups)`, ingestedGb, prices.cloudwatch.logsIngestionGb);
   add('observability', 'CloudWatch Logs storage (retention from config)', storedGb, prices.cloudwatch.logsStorageGbMonth);
-  add('observability', 'CloudWatch custom metrics', a.customMetricsPerService * inv.services.length, prices.cloudwatch.customMetricMonth);
+  add(
+    'observability',
+    'CloudWatch custom metrics (incl. CloudFront additional metrics)',
+    a.customMetricsPerService * inv.services.length + inv.cloudfrontAdditionalMetrics,
+    prices.cloudwatch.customMetricMonth,
+  );
   add('observability', 'CloudWatch alarms', inv.alarms, prices.cloudwatch.alarmMonth);
   add('observability', 'CloudWatch dashboards', inv.dashboards, prices.cloudwatch.dashboardMonth);
   notes.push(
     `Logs: ${fmt(a.logs.appGbPerTaskMonth)} GB per task-month per service, ${fmt(a.logs.flowLogGbPerMonth)} GB flow logs (kept ${config.network.flowLogRetentionDays} d), ` +
-      `${fmt(a.logs.dataStoreLogGbPerMonth)} GB per data-store log group; stored = monthly volume × retention days / ${fmt(daysPerMonth)} (service logs kept ${config.observability.logRetentionDays} d), uncompressed.`,
-    `Metrics: ${a.customMetricsPerService} custom metrics per service (application + Container Insights); ${inv.alarms} alarms and ${inv.dashboards} dashboard(s) as the stack defines them.`,
+      `${fmt(a.logs.dataStoreLogGbPerMonth)} GB per data-store log group, ${fmt(a.logs.edgeLogGbPerMonth)} GB per edge log group; stored = monthly volume × retention days / ${fmt(daysPerMonth)} (service logs kept ${config.observability.logRetentionDays} d), uncompressed.`,
+    `Metrics: ${a.customMetricsPerService} custom metrics per service (application + Container Insights) and ${inv.cloudfrontAdditionalMetrics} CloudFront additional metrics; ${inv.alarms} alarms and ${inv.dashboards} dashboard(s) as the stack defines them.`,
   );
 
   // Security.

@@ -9,9 +9,10 @@ import type { EnvironmentConfig } from '../../envs';
 import { INTERFACE_ENDPOINT_SERVICES } from '../../modules/network/network';
 import type { Catalog, ServiceSpec } from '../../services/catalog';
 
-/** Alarms each construct creates (modules/load-balancer, dynamodb, microservice, queue, cache, aurora). */
+/** Alarms each construct creates (modules/load-balancer, edge, dynamodb, microservice, queue, cache, aurora). */
 export const ALARMS = {
   loadBalancer: 3,
+  edge: 3,
   perTable: 2,
   perService: 3,
   perRoutedService: 1,
@@ -20,12 +21,14 @@ export const ALARMS = {
   aurora: 2,
 } as const;
 
-/** Rules of the web ACL (modules/load-balancer: two AWS managed rule groups + the per-IP rate limit). */
-export const WAF_RULES = 3;
+/** Rules of the edge web ACL (modules/edge: three AWS managed rule groups + the per-IP rate limit). */
+export const WAF_RULES = 4;
+/** CloudFront's additional distribution metrics (origin latency, error rates by status…), billed as custom metrics. */
+export const CLOUDFRONT_ADDITIONAL_METRICS = 8;
 
 export interface LogGroupCount {
   readonly name: string;
-  readonly kind: 'service' | 'flow-logs' | 'data-store';
+  readonly kind: 'service' | 'flow-logs' | 'data-store' | 'edge';
   /** The service writing to it (kind `service`). */
   readonly service?: string;
   readonly retentionDays: number;
@@ -56,6 +59,7 @@ export interface Inventory {
   readonly dashboards: number;
   readonly wafWebAcls: number;
   readonly wafRules: number;
+  readonly cloudfrontAdditionalMetrics: number;
   readonly hostedZones: number;
 }
 
@@ -75,10 +79,13 @@ export function inventoryOf(config: EnvironmentConfig, catalog: Catalog): Invent
     { name: 'VPC flow logs', kind: 'flow-logs', retentionDays: config.network.flowLogRetentionDays },
     ...(hasAurora ? [{ name: 'Aurora postgresql log', kind: 'data-store' as const, retentionDays: retention }] : []),
     ...(hasCache ? [{ name: 'cache slow log', kind: 'data-store' as const, retentionDays: retention }] : []),
+    { name: 'WAF log (us-east-1)', kind: 'edge', retentionDays: retention },
+    { name: 'CloudFront access log (us-east-1)', kind: 'edge', retentionDays: retention },
   ];
 
   const alarms =
     ALARMS.loadBalancer +
+    ALARMS.edge +
     tables * ALARMS.perTable +
     services.reduce((n, s) => n + ALARMS.perService + (s.routes.length > 0 ? ALARMS.perRoutedService : 0), 0) +
     catalog.queues.length * ALARMS.perQueue +
@@ -106,13 +113,15 @@ export function inventoryOf(config: EnvironmentConfig, catalog: Catalog): Invent
     logGroups,
     // The environment CMK, one asymmetric access-token key per configured key name, one
     // service-token key per calling service.
-    kmsKeys: 1 + config.tokens.keys.length + services.filter((s) => s.needs.calls?.length).length,
+    // + the static-assets bucket's key and the us-east-1 key of the edge's logs and alarm topic.
+    kmsKeys: 1 + config.tokens.keys.length + services.filter((s) => s.needs.calls?.length).length + 2,
     secrets: hasAurora ? 1 : 0,
     alarms,
     // The environment dashboard and one per service.
     dashboards: 1 + services.length,
     wafWebAcls: 1,
     wafRules: WAF_RULES,
+    cloudfrontAdditionalMetrics: CLOUDFRONT_ADDITIONAL_METRICS,
     hostedZones: 1,
   };
 }

@@ -8,7 +8,7 @@ export interface RuleFixture {
   /** Each entry must produce a finding of the rule. */
   readonly fail: readonly Blocks[];
   /** Must produce no finding of the rule. */
-  readonly pass: Blocks;
+  readonly pass: Blocks | readonly Blocks[];
 }
 
 const KEY: Blocks = { aws_kms_key: { k: { enable_key_rotation: true } } };
@@ -305,7 +305,10 @@ export const FIXTURES: Readonly<Record<string, RuleFixture>> = {
   'BAK-09': { fail: [cache({ automatic_failover_enabled: false, multi_az_enabled: false })], pass: cache({ automatic_failover_enabled: true, multi_az_enabled: true }) },
   'BAK-10': { fail: [cluster({})], pass: cluster({ copy_tags_to_snapshot: true }) },
   'EDGE-01': { fail: [lb()], pass: lb({ drop_invalid_header_fields: true }) },
-  'EDGE-02': { fail: [lb()], pass: { ...lb(), aws_wafv2_web_acl_association: { w: { resource_arn: '${aws_lb.a.arn}', web_acl_arn: 'arn' } } } },
+  'EDGE-02': {
+    fail: [lb(), lb({ internal: false })],
+    pass: [{ ...lb(), aws_wafv2_web_acl_association: { w: { resource_arn: '${aws_lb.a.arn}', web_acl_arn: 'arn' } } }, lb({ internal: true })],
+  },
   'EDGE-03': { fail: [distribution({})], pass: distribution({ web_acl_id: '${aws_wafv2_web_acl.edge.arn}' }) },
   'EDGE-04': {
     fail: [acl([]), acl([managedRule('AWSManagedRulesCommonRuleSet')])],

@@ -26,8 +26,8 @@ describe('policy rules', () => {
       expect(idsFor(resources)).toContain(id);
     });
 
-    it('passes on the secure fixture', () => {
-      expect(idsFor(fixture.pass)).not.toContain(id);
+    it.each((Array.isArray(fixture.pass) ? fixture.pass : [fixture.pass]).map((p, i) => [i, p] as const))('passes on secure fixture #%i', (_, resources) => {
+      expect(idsFor(resources)).not.toContain(id);
     });
   });
 });

@@ -29,13 +29,18 @@ export const edgeRules: readonly Rule[] = [
   {
     id: 'EDGE-02',
     area: 'edge',
-    title: 'Application load balancers are associated with a WAF web ACL',
-    fix: 'Add `aws_wafv2_web_acl_association` with resource_arn = the ALB ARN',
+    // CKV2_AWS_28 is about public-facing ALBs: an internal ALB reached only through CloudFront is
+    // protected by the distribution's CLOUDFRONT-scope web ACL (EDGE-03), where per-IP rules see clients.
+    title: 'Internet-facing application load balancers are associated with a WAF web ACL',
+    fix: 'Add `aws_wafv2_web_acl_association` with resource_arn = the ALB ARN (or make it internal behind CloudFront with a web ACL)',
     severity: 'error',
     controls: controls('CKV2_AWS_28', 'ELB.16', 'NIST.800.53.R5-ALBWAFEnabled'),
     resourceTypes: ['aws_lb', 'aws_alb', 'aws_wafv2_web_acl_association'],
     check: eachResource(['aws_lb', 'aws_alb'], (r, view) =>
-      isApplication(r.attrs) && view.referencing('aws_wafv2_web_acl_association', r, 'resource_arn').length === 0 && 'no WAF web ACL association',
+      isApplication(r.attrs) &&
+      r.attrs.internal !== true &&
+      view.referencing('aws_wafv2_web_acl_association', r, 'resource_arn').length === 0 &&
+      'internet-facing with no WAF web ACL association',
     ),
   },
   {

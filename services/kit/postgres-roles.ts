@@ -19,7 +19,11 @@ import { createPgPool } from './clients/pg';
 import { baseShape, databaseHostIssues, loadConfig, ConfigError } from './config';
 import { createLogger, type Logger } from './logger';
 
-/** Arbitrary, fixed key of the session-level advisory lock that serialises migrators ("usermigr"). */
+/**
+ * Fixed key of the session-level advisory lock that serialises migrate runs (the bytes of
+ * "usermigr", the key runs already deployed take). Advisory locks are per database, so one key
+ * serves every service.
+ */
 export const MIGRATION_LOCK_KEY = 0x75_73_65_72_6d_69_67n.toString();
 
 /** Schemas the migrator owns: the tables (`public`) and drizzle's journal (`drizzle`). */

@@ -23,7 +23,9 @@ import { spawnServiceProcess, waitForHttpOk } from '../scripts/engines/service-p
 import { freePort } from '../scripts/engines/process';
 import { catalog, findService } from '../services/catalog';
 import { createDynamo } from '../services/kit/clients/dynamo';
-import { signAccessToken } from '../services/kit/auth';
+import { issueAccessToken } from '../services/kit/tokens/access-token';
+import { generateLocalTokenKeys, parsePrivateJwk } from '../services/kit/tokens/keys';
+import { createLocalSigner } from '../services/kit/tokens/signer';
 
 const RESULTS = join(__dirname, 'results');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -151,7 +153,15 @@ export async function runPaymentBench(): Promise<PaymentBenchResult> {
     };
     const paymentOnly = { ...catalog, services: [findService('payment')] };
     const namespace = `bench${randomUUID().slice(0, 8)}`;
-    const env = (await provisionNamespace(engines, namespace, paymentOnly, { NODE_ENV: 'production', LOG_LEVEL: 'silent' })).payment!;
+    // No user service here to sign tokens: the bench signs with its own key, which the payment service trusts.
+    const tokenKeys = generateLocalTokenKeys();
+    const env = (
+      await provisionNamespace(engines, namespace, paymentOnly, {
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'silent',
+        TOKEN_VERIFY_JWKS: tokenKeys.publicJwks,
+      })
+    ).payment!;
 
     const port = await freePort();
     const proc = spawnServiceProcess('payment', { ...env, PORT: String(port) });
@@ -159,9 +169,9 @@ export async function runPaymentBench(): Promise<PaymentBenchResult> {
     const url = `http://127.0.0.1:${port}`;
     await waitForHttpOk(`${url}/health/ready`, proc, 60_000);
 
-    const token = signAccessToken(
+    const token = await issueAccessToken(
       { sub: 'bench-user', email: 'bench@example.com' },
-      { secret: env.JWT_SECRET!, issuer: env.JWT_ISSUER!, audience: env.JWT_AUDIENCE!, expiresInSeconds: 3600 },
+      { signer: createLocalSigner(parsePrivateJwk(tokenKeys.privateJwk)), issuer: env.JWT_ISSUER!, audience: env.JWT_AUDIENCE!, expiresInSeconds: 3600 },
     );
     // The SDK in this process resolves credentials from process.env.
     process.env.AWS_ACCESS_KEY_ID ??= LOCAL_AWS_CREDENTIALS.accessKeyId;

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { dynamoClient, provisionNamespace, sqsClient, startEngines, startRedis, startSqs } from '../../scripts/engines';
 import { requireBinary } from '../../scripts/engines/process';
 import { redisPing } from '../../scripts/engines/redis';
-import { allTables, catalog, dlqUrlEnvVar, findQueue, queueUrlEnvVar, tableEnvVar } from '../../services/catalog';
+import { allTables, catalog, dlqUrlEnvVar, findQueue, postgresRoles, queueUrlEnvVar, tableEnvVar } from '../../services/catalog';
 import { provisionTestNamespace, testEngines } from '../support/namespace';
 
 jest.setTimeout(60_000);
@@ -100,18 +100,26 @@ describe('provisionNamespace', () => {
       });
       expect(JSON.parse(main!.RedrivePolicy!)).toEqual({ deadLetterTargetArn: dlq!.QueueArn, maxReceiveCount: spec.maxReceiveCount });
 
+      const signer = env[catalog.services.find((s) => s.needs.tokens === 'sign')!.name];
+      expect(JSON.parse(signer.TOKEN_VERIFY_JWKS).keys.map((k: { kid: string }) => k.kid)).toEqual([JSON.parse(signer.TOKEN_SIGNING_JWK).kid]);
       for (const service of catalog.services) {
         const vars = env[service.name];
         expect(vars).toMatchObject({ SERVICE_NAME: service.name, NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_AUDIENCE: 'platform-api' });
-        expect(vars.JWT_SECRET.length).toBeGreaterThanOrEqual(32);
-        expect(vars.JWT_SECRET).toBe(env[catalog.services[0].name].JWT_SECRET);
+        // One key pair per namespace: everyone verifies with the public key, only the signer holds the private one.
+        expect(Boolean(vars.TOKEN_VERIFY_JWKS)).toBe(Boolean(service.needs.tokens));
+        expect(Boolean(vars.TOKEN_SIGNING_JWK)).toBe(service.needs.tokens === 'sign');
+        if (service.needs.tokens) {
+          expect(vars.TOKEN_VERIFY_JWKS).toBe(signer.TOKEN_VERIFY_JWKS);
+          expect(vars.TOKEN_VERIFY_JWKS).not.toContain('"d"');
+        }
         expect(Boolean(vars.DATABASE_URL)).toBe(Boolean(service.needs.postgres));
         expect(Boolean(vars.REDIS_URL)).toBe(Boolean(service.needs.cache));
         expect(Boolean(vars.DYNAMODB_ENDPOINT)).toBe(Boolean(service.needs.tables?.length));
         if (service.needs.postgres) {
           expect(new URL(vars.DATABASE_URL).pathname).toBe(`/${namespace}_${service.needs.postgres.database}`);
-          expect(await query(vars.DATABASE_URL, 'SELECT current_database() AS db')).toEqual([
-            { db: `${namespace}_${service.needs.postgres.database}` },
+          // The service's own role (namespaced: roles are cluster-wide), never the superuser.
+          expect(await query(vars.DATABASE_URL, 'SELECT current_database() AS db, current_user AS role, usesuper AS super FROM pg_user WHERE usename = current_user')).toEqual([
+            { db: `${namespace}_${service.needs.postgres.database}`, role: `${namespace}_${postgresRoles(service.name).app}`, super: false },
           ]);
         }
       }

@@ -28,8 +28,8 @@ describe('test support', () => {
 
   it('spawnService fails with the service output when it cannot start', async () => {
     const { env } = await provisionTestNamespace();
-    await expect(spawnService('user', { ...env.user, JWT_SECRET: 'short' }, { timeoutMs: 20_000 })).rejects.toThrow(
-      /process exited before it was ready[\s\S]*JWT_SECRET/,
+    await expect(spawnService('user', { ...env.user, TOKEN_VERIFY_JWKS: 'not json' }, { timeoutMs: 20_000 })).rejects.toThrow(
+      /process exited before it was ready[\s\S]*TOKEN_VERIFY_JWKS/,
     );
   });
 });

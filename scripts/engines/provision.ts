@@ -1,8 +1,10 @@
 /**
  * Creates a namespace's resources from the catalog on the local engines: one database per
- * `needs.postgres`, every table (same keys, GSIs, projections and TTL as the infrastructure,
- * on-demand) and every queue with its DLQ and redrive policy. Returns each service's
- * environment per docs/service-environment.md. Idempotent: `npm run dev` re-runs it.
+ * `needs.postgres` with the service's roles and migrations (the migrate command's code, as the
+ * ECS migrate task runs it), every table (same keys, GSIs, projections and TTL as the
+ * infrastructure, on-demand), every queue with its DLQ and redrive policy, and one access-token
+ * key pair. Returns each service's environment per docs/service-environment.md. Idempotent:
+ * `npm run dev` re-runs it.
  */
 import {
   CreateTableCommand,
@@ -15,20 +17,29 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
 import {
   catalog as defaultCatalog,
   dlqUrlEnvVar,
   allTables,
+  postgresRoles,
   queueUrlEnvVar,
   tableEnvVar,
   type Catalog,
   type KeyAttribute,
   type PlatformSecretName,
   type QueueSpec,
+  type ServiceSpec,
   type TableSpec,
 } from '../../services/catalog';
+import { createLogger } from '../../services/kit/logger';
+import { migrateFromEnv } from '../../services/kit/postgres-roles';
+import { generateLocalTokenKeys } from '../../services/kit/tokens/keys';
 import { dynamoClient, LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from './dynamodb';
 import type { Engines } from './index';
+import { REPO_ROOT } from './service-process';
 import { sqsClient } from './sqs';
 
 /** Service name → its complete environment. */
@@ -121,6 +132,67 @@ const createQueue = async (endpoint: string, physicalName: string, queue: QueueS
 };
 
 /**
+ * Local database roles of a service: the catalog's names prefixed by the namespace, because roles
+ * are cluster-wide and every test namespace shares one PostgreSQL cluster.
+ */
+export const localPostgresRoles = (namespace: string, serviceName: string): { app: string; migrator: string } => {
+  const prefix = namespace.replace(/-/g, '_');
+  const roles = postgresRoles(serviceName);
+  return { app: `${prefix}_${roles.app}`, migrator: `${prefix}_${roles.migrator}` };
+};
+
+/**
+ * The migrate command's environment for a service of `namespace`, as the ECS migrate task gets it
+ * (administrator credentials, role names); `adminDatabaseUrl` is a superuser URL on its database.
+ */
+export const localMigrateEnv = (namespace: string, serviceName: string, adminDatabaseUrl: string): Record<string, string> => {
+  const admin = new URL(adminDatabaseUrl);
+  const roles = localPostgresRoles(namespace, serviceName);
+  return {
+    LOG_LEVEL: 'warn',
+    DATABASE_HOST: admin.hostname,
+    DATABASE_PORT: admin.port,
+    DATABASE_NAME: admin.pathname.slice(1),
+    DATABASE_SSL: 'disable',
+    DATABASE_ADMIN_USER: decodeURIComponent(admin.username),
+    DATABASE_ADMIN_PASSWORD: decodeURIComponent(admin.password),
+    DATABASE_APP_ROLE: roles.app,
+    DATABASE_MIGRATOR_ROLE: roles.migrator,
+  };
+};
+
+/** drizzle-kit's output folder of a service (by convention), when it has one. */
+export const migrationsFolderOf = (serviceName: string): string | undefined => {
+  const folder = path.join(REPO_ROOT, 'services', serviceName, 'db', 'migrations');
+  return existsSync(folder) ? folder : undefined;
+};
+
+/**
+ * Runs the service's migrate command in process on `databaseUrl` (a superuser URL on the
+ * service's database), then gives the app role a fresh random password (locally there is no
+ * IAM): returns the app role's DATABASE_URL.
+ */
+const setUpDatabase = async (namespace: string, service: ServiceSpec, databaseUrl: string): Promise<string> => {
+  const migrateEnv = localMigrateEnv(namespace, service.name, databaseUrl);
+  const logger = createLogger({ service: `${service.name}-migrate`, level: 'warn' });
+  await migrateFromEnv(migrateEnv, migrationsFolderOf(service.name), logger);
+
+  const password = randomBytes(18).toString('hex');
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    // Role names are validated by the migrate command; the password is hex.
+    await client.query(`ALTER ROLE ${pg.escapeIdentifier(migrateEnv.DATABASE_APP_ROLE!)} PASSWORD ${pg.escapeLiteral(password)}`);
+  } finally {
+    await client.end();
+  }
+  const app = new URL(databaseUrl);
+  app.username = migrateEnv.DATABASE_APP_ROLE!;
+  app.password = password;
+  return app.toString();
+};
+
+/**
  * Provisions `namespace` and returns every service's environment. `overrides` are merged last
  * into every service's env (tests pass NODE_ENV=test, LOG_LEVEL=silent).
  */
@@ -133,12 +205,12 @@ export const provisionNamespace = async (
   if (!NAMESPACE.test(namespace)) {
     throw new Error(`invalid namespace "${namespace}": lower-case letter first, then [a-z0-9-], at most 40 characters`);
   }
-  const databases = new Map<string, string>();
+  const databaseUrls = new Map<string, string>();
   const queues = new Map<string, { url: string; dlqUrl: string }>();
   await Promise.all([
-    ...from.services.flatMap((s) => (s.needs.postgres ? [s.needs.postgres.database] : [])).map(async (database) => {
+    ...from.services.flatMap((s) => (s.needs.postgres ? [{ service: s, database: s.needs.postgres.database }] : [])).map(async ({ service, database }) => {
       const name = `${namespace}_${database}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
-      databases.set(database, await engines.postgres.createDatabase(name));
+      databaseUrls.set(service.name, await setUpDatabase(namespace, service, await engines.postgres.createDatabase(name)));
     }),
     ...allTables(from).map(({ table }) => createTable(engines.dynamodb.endpoint, `${namespace}-${table.name}`, table)),
     ...from.queues.map(async (queue) => {
@@ -156,6 +228,8 @@ export const provisionNamespace = async (
   const secrets = Object.fromEntries(
     from.secrets.map((s) => [s.name, randomBytes(32).toString('base64url')]),
   ) as Record<PlatformSecretName, string>;
+  // One access-token key pair per namespace: the signer gets the private JWK, everyone the public JWKS.
+  const tokenKeys = generateLocalTokenKeys();
 
   return Object.fromEntries(
     from.services.map((service) => {
@@ -176,7 +250,9 @@ export const provisionNamespace = async (
         ...Object.fromEntries(service.secrets.map((ref) => [ref.env, secrets[ref.secret]])),
         ...service.environment,
       };
-      if (needs.postgres) env.DATABASE_URL = databases.get(needs.postgres.database)!;
+      if (needs.tokens) env.TOKEN_VERIFY_JWKS = tokenKeys.publicJwks;
+      if (needs.tokens === 'sign') env.TOKEN_SIGNING_JWK = tokenKeys.privateJwk;
+      if (needs.postgres) env.DATABASE_URL = databaseUrls.get(service.name)!;
       if (needs.cache) env.REDIS_URL = engines.redis.url;
       if (needs.tables?.length) {
         env.DYNAMODB_ENDPOINT = engines.dynamodb.endpoint;

@@ -7,6 +7,8 @@ import { queueUrlEnvVar, tableEnvVar, type ServiceSpec } from '../catalog';
 import type { DynamoConfig } from './clients/dynamo';
 import type { SqsConfig } from './clients/sqs';
 import type { BaseConfig } from './service';
+import { KMS_KEY_ARN, parseJwks, parsePrivateJwk } from './tokens/keys';
+import type { SigningKeySource, TokenSettings } from './tokens/from-config';
 
 export interface ConfigIssue {
   variable: string;
@@ -32,21 +34,59 @@ export const baseShape = {
   AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   AWS_SESSION_TOKEN: z.string().min(1).optional(),
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
-  JWT_ISSUER: z.string().min(1),
-  JWT_AUDIENCE: z.string().min(1),
 };
 
-/** `DATABASE_URL` (local) takes precedence; otherwise every `DATABASE_*` part is required. */
+/** A JSON variable parsed by `parse`; its error messages never echo the value (it may hold a key). */
+const jsonVariable = <T>(parse: (json: string) => T) =>
+  z.string().transform((value, ctx) => {
+    try {
+      return parse(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof SyntaxError ? 'must be valid JSON' : (err as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const kmsKeyArn = z.string().regex(KMS_KEY_ARN, 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)');
+
+/**
+ * Access-token verification (every service with `needs.tokens`; docs/decisions/0008). Exactly one
+ * key source: `TOKEN_VERIFY_KMS_KEYS` in AWS (comma-separated key ARNs; two during a rollover),
+ * `TOKEN_VERIFY_JWKS` locally (public keys only).
+ */
+export const tokenVerifyShape = {
+  JWT_ISSUER: z.string().min(1),
+  JWT_AUDIENCE: z.string().min(1),
+  TOKEN_VERIFY_KMS_KEYS: z
+    .string()
+    .transform((list) => list.split(',').map((arn) => arn.trim()).filter(Boolean))
+    .pipe(z.array(kmsKeyArn).min(1))
+    .optional(),
+  TOKEN_VERIFY_JWKS: jsonVariable(parseJwks).optional(),
+  /** Tests only: a local stand-in speaking the KMS protocol (there is no local KMS). Unset in AWS. */
+  KMS_ENDPOINT: z.url().optional(),
+};
+
+/** Access-token signing (only `needs.tokens: 'sign'`): a KMS key in AWS, a private JWK locally. */
+export const tokenSignShape = {
+  TOKEN_SIGNING_KMS_KEY: kmsKeyArn.optional(),
+  TOKEN_SIGNING_JWK: jsonVariable(parsePrivateJwk).optional(),
+};
+
+/**
+ * `DATABASE_URL` (local) takes precedence; otherwise the service logs in as `DATABASE_USER` with
+ * IAM over verified TLS (docs/decisions/0009).
+ */
 export const postgresShape = {
   DATABASE_URL: z.url().optional(),
   DATABASE_HOST: z.string().min(1).optional(),
   DATABASE_PORT: port.default(5432),
   DATABASE_NAME: z.string().min(1).optional(),
   DATABASE_USER: z.string().min(1).optional(),
-  DATABASE_PASSWORD: z.string().min(1).optional(),
-  /** `require` encrypts (Aurora's CA is not in Node's bundle); `verify-full` also verifies (set NODE_EXTRA_CA_CERTS). */
-  DATABASE_SSL: z.enum(['disable', 'require', 'verify-full']).optional(),
+  DATABASE_AUTH: z.enum(['iam'], 'must be iam: services never log in with a password').optional(),
+  DATABASE_SSL: z.enum(['disable', 'verify-full']).optional(),
+  /** Listed only to refuse it: a password (the master secret) means a stale task definition. */
+  DATABASE_PASSWORD: z.string().optional(),
 };
 
 export const redisShape = {
@@ -72,6 +112,8 @@ export const shapeForService = (spec: ServiceSpec): z.ZodRawShape => {
   const queues = [...(needs.publishes ?? []), ...(needs.consumes ?? [])];
   return {
     ...baseShape,
+    ...(needs.tokens ? tokenVerifyShape : {}),
+    ...(needs.tokens === 'sign' ? tokenSignShape : {}),
     ...(needs.postgres ? postgresShape : {}),
     ...(needs.cache ? redisShape : {}),
     ...(needs.tables?.length ? { ...dynamoShape, ...tablesShape(needs.tables.map((t) => t.name)) } : {}),
@@ -79,17 +121,39 @@ export const shapeForService = (spec: ServiceSpec): z.ZodRawShape => {
   };
 };
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** `DATABASE_HOST` + `DATABASE_SSL` rules shared by the services and the migrate command. */
+export const databaseHostIssues = (cfg: Record<string, unknown>): ConfigIssue[] =>
+  cfg.DATABASE_SSL === 'disable' && !LOOPBACK.has(String(cfg.DATABASE_HOST))
+    ? [{ variable: 'DATABASE_SSL', message: 'disable is only allowed for a loopback DATABASE_HOST (TLS is verified everywhere else)' }]
+    : [];
+
+const exactlyOne = (cfg: Record<string, unknown>, aws: string, local: string): ConfigIssue[] => {
+  if (cfg[aws] !== undefined && cfg[local] !== undefined) return [{ variable: local, message: `set either ${aws} (AWS) or ${local} (local), not both` }];
+  if (cfg[aws] === undefined && cfg[local] === undefined) return [{ variable: aws, message: `required (or ${local} locally)` }];
+  return [];
+};
+
 /** Cross-field rules, applied whenever the corresponding shape is part of the config. */
 const crossFieldIssues = (shape: z.ZodRawShape, cfg: Record<string, unknown>): ConfigIssue[] => {
   const issues: ConfigIssue[] = [];
-  if ('DATABASE_URL' in shape && !cfg.DATABASE_URL) {
-    for (const v of ['DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_USER', 'DATABASE_PASSWORD']) {
-      if (!cfg[v]) issues.push({ variable: v, message: 'required (or set DATABASE_URL)' });
+  if ('DATABASE_URL' in shape) {
+    if (cfg.DATABASE_PASSWORD !== undefined) {
+      issues.push({ variable: 'DATABASE_PASSWORD', message: 'not used: the service logs in with IAM as its own role (DATABASE_AUTH=iam)' });
+    }
+    if (!cfg.DATABASE_URL) {
+      for (const v of ['DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_USER', 'DATABASE_AUTH']) {
+        if (!cfg[v]) issues.push({ variable: v, message: 'required (or set DATABASE_URL)' });
+      }
+      issues.push(...databaseHostIssues(cfg));
     }
   }
   if ('REDIS_IAM_USER' in shape && cfg.REDIS_IAM_USER && !cfg.REDIS_CACHE_ID) {
     issues.push({ variable: 'REDIS_CACHE_ID', message: 'required when REDIS_IAM_USER is set' });
   }
+  if ('TOKEN_VERIFY_JWKS' in shape) issues.push(...exactlyOne(cfg, 'TOKEN_VERIFY_KMS_KEYS', 'TOKEN_VERIFY_JWKS'));
+  if ('TOKEN_SIGNING_JWK' in shape) issues.push(...exactlyOne(cfg, 'TOKEN_SIGNING_KMS_KEY', 'TOKEN_SIGNING_JWK'));
   return issues;
 };
 
@@ -128,8 +192,24 @@ export const queueUrl = (source: Readonly<Record<string, unknown>>, logical: str
 
 /** What every catalog service reads the same way, mapped from a config loaded with `shapeForService`. */
 export interface CommonSettings extends BaseConfig, DynamoConfig, SqsConfig {
-  readonly jwt: { readonly secret: string; readonly issuer: string; readonly audience: string };
+  readonly tokens: TokenSettings;
 }
+
+/** Token verification settings from a config that includes `tokenVerifyShape`. */
+export const tokenSettings = (raw: Readonly<Record<string, unknown>>): TokenSettings => ({
+  issuer: lookup(raw, 'JWT_ISSUER'),
+  audience: lookup(raw, 'JWT_AUDIENCE'),
+  verification: raw.TOKEN_VERIFY_KMS_KEYS
+    ? { kind: 'kms', keyArns: raw.TOKEN_VERIFY_KMS_KEYS as string[] }
+    : { kind: 'jwks', keys: raw.TOKEN_VERIFY_JWKS as NonNullable<z.infer<typeof tokenVerifyShape.TOKEN_VERIFY_JWKS>> },
+  kmsEndpoint: raw.KMS_ENDPOINT === undefined ? undefined : String(raw.KMS_ENDPOINT),
+});
+
+/** The signing key source from a config that includes `tokenSignShape`. */
+export const signingKeySource = (raw: Readonly<Record<string, unknown>>): SigningKeySource =>
+  raw.TOKEN_SIGNING_KMS_KEY
+    ? { kind: 'kms', keyArn: String(raw.TOKEN_SIGNING_KMS_KEY) }
+    : { kind: 'local', key: raw.TOKEN_SIGNING_JWK as NonNullable<z.infer<typeof tokenSignShape.TOKEN_SIGNING_JWK>> };
 
 export const commonSettings = (raw: Readonly<Record<string, unknown>>): CommonSettings => {
   const optional = (name: string): string | undefined => (raw[name] === undefined ? undefined : String(raw[name]));
@@ -143,6 +223,6 @@ export const commonSettings = (raw: Readonly<Record<string, unknown>>): CommonSe
     AWS_ACCESS_KEY_ID: optional('AWS_ACCESS_KEY_ID'),
     AWS_SECRET_ACCESS_KEY: optional('AWS_SECRET_ACCESS_KEY'),
     AWS_SESSION_TOKEN: optional('AWS_SESSION_TOKEN'),
-    jwt: { secret: lookup(raw, 'JWT_SECRET'), issuer: lookup(raw, 'JWT_ISSUER'), audience: lookup(raw, 'JWT_AUDIENCE') },
+    tokens: tokenSettings(raw),
   };
 };

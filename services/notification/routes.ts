@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../kit/app';
-import { requireAuth, type TokenOptions } from '../kit/auth';
 import { unauthorized } from '../kit/errors';
 import { errorResponses, jsonResponse } from '../kit/openapi';
 import { decodeCursor, encodeCursor } from '../kit/pagination';
@@ -44,11 +44,11 @@ const listRoute = createRoute({
 
 export const registerNotificationRoutes = (
   app: OpenAPIHono<AppEnv>,
-  deps: { auth: TokenOptions; store: NotificationStore },
+  /** `auth`: `requireAuth(...)`, in front of every /notifications route. */
+  deps: { auth: MiddlewareHandler<AppEnv>; store: NotificationStore },
 ): void => {
-  const authenticate = requireAuth(deps.auth);
-  app.use('/notifications', authenticate);
-  app.use('/notifications/*', authenticate);
+  app.use('/notifications', deps.auth);
+  app.use('/notifications/*', deps.auth);
 
   app.openapi(listRoute, async (c) => {
     const auth = c.get('auth');

@@ -4,11 +4,13 @@
  * notifications at GET /notifications.
  */
 import { createApp } from '../kit/app';
+import { requireAuth } from '../kit/auth';
 import { createDynamo, dynamoHealthCheck } from '../kit/clients/dynamo';
 import { createSes } from '../kit/clients/ses';
 import { createSqs } from '../kit/clients/sqs';
 import type { Logger } from '../kit/logger';
 import type { ServiceDefinition } from '../kit/service';
+import { createAccessTokenVerifier } from '../kit/tokens/from-config';
 import { loadNotificationConfig, type NotificationConfig } from './config';
 import { createQueueConsumer } from './consumer';
 import { createEventProcessor } from './processor';
@@ -30,6 +32,8 @@ export const notificationService: ServiceDefinition<NotificationConfig> = {
   name: 'notification',
   loadConfig: loadNotificationConfig,
   async build({ config, logger, isShuttingDown }) {
+    // Public keys only (KMS GetPublicKey in AWS), loaded before anything else opens.
+    const { verify } = await createAccessTokenVerifier(config.tokens, config);
     const dynamo = createDynamo(config);
     const sqs = createSqs(config, { longPollSeconds: config.consumer.waitTimeSeconds });
     const { sender, close: closeSender } = createSender(config, logger);
@@ -56,7 +60,7 @@ export const notificationService: ServiceDefinition<NotificationConfig> = {
       const health = consumer.health();
       return c.json({ status: health.consecutiveReceiveErrors > 0 ? 'degraded' : 'ok', ...health });
     });
-    registerNotificationRoutes(app, { auth: config.jwt, store });
+    registerNotificationRoutes(app, { auth: requireAuth({ verify }), store });
 
     return {
       app,

@@ -1,7 +1,8 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../kit/app';
 import { writeGuard } from '../kit/app';
-import { requireAuth, type AuthContext, type TokenOptions } from '../kit/auth';
+import type { MiddlewareHandler } from 'hono';
+import type { AuthContext } from '../kit/auth';
 import { conflict, notFound, unauthorized, unprocessable } from '../kit/errors';
 import { errorResponses, jsonBody, jsonResponse } from '../kit/openapi';
 import { decodeCursor, encodeCursor } from '../kit/pagination';
@@ -20,7 +21,8 @@ import {
 } from './schemas';
 
 export interface PaymentRoutesDeps {
-  readonly auth: TokenOptions;
+  /** `requireAuth(...)`: verifies the bearer token on every /payments route. */
+  readonly auth: MiddlewareHandler<AppEnv>;
   readonly payments: PaymentRepository;
   readonly createPayment: (userId: string, idempotencyKey: string, input: CreatePayment) => Promise<CreatePaymentOutcome>;
 }
@@ -67,7 +69,7 @@ const caller = (auth: AuthContext | undefined): AuthContext => {
 
 export const registerPaymentRoutes = (app: OpenAPIHono<AppEnv>, deps: PaymentRoutesDeps): void => {
   // `/payments/*` also matches `/payments` itself in Hono.
-  app.use('/payments/*', requireAuth(deps.auth));
+  app.use('/payments/*', deps.auth);
 
   app.openapi(createPaymentRoute, async (c) => {
     const { userId } = caller(c.get('auth'));

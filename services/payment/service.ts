@@ -1,8 +1,10 @@
 import { createApp } from '../kit/app';
+import { requireAuth } from '../kit/auth';
 import { createDynamo, dynamoHealthCheck } from '../kit/clients/dynamo';
 import { createSqs } from '../kit/clients/sqs';
 import { createOutboxRelay } from '../kit/outbox-relay';
 import type { ServiceDefinition } from '../kit/service';
+import { createAccessTokenVerifier } from '../kit/tokens/from-config';
 import { loadPaymentConfig, type PaymentConfig } from './config';
 import { createPaymentCommand } from './create-payment';
 import { IdempotencyStore } from './idempotency';
@@ -14,6 +16,8 @@ export const paymentService: ServiceDefinition<PaymentConfig> = {
   name: 'payment',
   loadConfig: loadPaymentConfig,
   async build({ config, logger, isShuttingDown }) {
+    // Public keys only (KMS GetPublicKey in AWS), loaded before anything else opens.
+    const { verify } = await createAccessTokenVerifier(config.tokens, config);
     const dynamo = createDynamo(config);
     const sqs = createSqs(config);
     const payments = new PaymentRepository(dynamo.doc, config.tables.payments);
@@ -38,7 +42,7 @@ export const paymentService: ServiceDefinition<PaymentConfig> = {
     );
     const app = createApp({ serviceName: config.SERVICE_NAME, logger, checks, isShuttingDown });
     registerPaymentRoutes(app, {
-      auth: config.jwt,
+      auth: requireAuth({ verify }),
       payments,
       createPayment: createPaymentCommand({
         doc: dynamo.doc,

@@ -1,5 +1,8 @@
+import { z } from '@hono/zod-openapi';
 import type { Logger } from '../kit/logger';
-import { publicUserSchema, type PublicUser } from './schemas';
+import type { UserRow } from './db/schema';
+import { cutoffSeconds } from './revocation';
+import { publicUserSchema, toPublicUser } from './schemas';
 
 /** The Redis commands the cache uses (ioredis signatures). */
 export interface CacheRedis {
@@ -15,14 +18,29 @@ export interface UserCacheOptions {
   cooldownMs?: number;
 }
 
-const key = (id: string): string => `user:v1:${id}`;
+/** What is cached per user: the public view, and the revocation cut-off every authenticated request checks. */
+const cachedUserSchema = z.object({
+  user: publicUserSchema,
+  /** Epoch seconds; null until the first password change. */
+  tokensValidAfter: z.number().int().nullable(),
+});
+
+export type CachedUser = z.infer<typeof cachedUserSchema>;
+
+export const toCachedUser = (row: UserRow): CachedUser => ({
+  user: toPublicUser(row),
+  tokensValidAfter: cutoffSeconds(row.tokensValidAfter) ?? null,
+});
+
+// v2: the entry carries the revocation cut-off (v1 entries are simply never read again).
+const key = (id: string): string => `user:v2:${id}`;
 
 /**
- * Cache-aside for public user views. Redis is only a cache: every failure degrades to "miss"
- * and the caller reads PostgreSQL. After a failure the breaker opens for `cooldownMs`, so while
- * Redis is down reads go straight to PostgreSQL instead of paying the client timeout each time.
- * Invalidation ignores the breaker (a skipped delete could leave a stale entry for a whole TTL);
- * writes are rare, and the client fails fast anyway.
+ * Cache-aside for users. Redis is only a cache: every failure degrades to "miss" and the caller
+ * reads PostgreSQL. After a failure the breaker opens for `cooldownMs`, so while Redis is down
+ * reads go straight to PostgreSQL instead of paying the client timeout each time.
+ * Invalidation ignores the breaker (a skipped delete could leave a stale entry, and with it a
+ * revoked token's acceptance, for a whole TTL); writes are rare, and the client fails fast anyway.
  */
 export function createUserCache(redis: CacheRedis, { logger, ttlSeconds = 300, cooldownMs = 5000 }: UserCacheOptions) {
   let openUntil = 0;
@@ -39,22 +57,22 @@ export function createUserCache(redis: CacheRedis, { logger, ttlSeconds = 300, c
   const breakerOpen = (): boolean => Date.now() < openUntil;
 
   return {
-    async get(id: string): Promise<PublicUser | undefined> {
+    async get(id: string): Promise<CachedUser | undefined> {
       if (breakerOpen()) return undefined;
       const raw = await attempt('get', () => redis.get(key(id)));
       if (!raw) return undefined;
       // An entry written by another version (or corrupted) is a miss, not an error.
       try {
-        const parsed = publicUserSchema.safeParse(JSON.parse(raw));
+        const parsed = cachedUserSchema.safeParse(JSON.parse(raw));
         return parsed.success ? parsed.data : undefined;
       } catch {
         return undefined;
       }
     },
 
-    async set(user: PublicUser): Promise<void> {
+    async set(entry: CachedUser): Promise<void> {
       if (breakerOpen()) return;
-      await attempt('set', () => redis.set(key(user.id), JSON.stringify(user), 'EX', ttlSeconds));
+      await attempt('set', () => redis.set(key(entry.user.id), JSON.stringify(entry), 'EX', ttlSeconds));
     },
 
     async invalidate(id: string): Promise<void> {
@@ -64,3 +82,4 @@ export function createUserCache(redis: CacheRedis, { logger, ttlSeconds = 300, c
 }
 
 export type UserCache = ReturnType<typeof createUserCache>;
+

@@ -1,10 +1,25 @@
 import { findService } from '../catalog';
-import { baseShape, loadConfig, postgresShape, queuesShape, queueUrl, redisShape, sqsShape } from '../kit/config';
+import {
+  baseShape,
+  loadConfig,
+  postgresShape,
+  queuesShape,
+  queueUrl,
+  redisShape,
+  signingKeySource,
+  sqsShape,
+  tokenSettings,
+  tokenSignShape,
+  tokenVerifyShape,
+} from '../kit/config';
 
 export const spec = findService('user');
 
 const shape = {
   ...baseShape,
+  // The catalog's `tokens: 'sign'`: the only service that issues tokens; it verifies them too.
+  ...tokenVerifyShape,
+  ...tokenSignShape,
   ...postgresShape,
   ...redisShape,
   ...sqsShape,
@@ -14,7 +29,7 @@ const shape = {
 
 export function loadUserConfig(env: NodeJS.ProcessEnv) {
   const raw = loadConfig(shape, env);
-  return { ...raw, eventsQueueUrl: queueUrl(raw, 'events') };
+  return { ...raw, eventsQueueUrl: queueUrl(raw, 'events'), tokens: tokenSettings(raw), signing: signingKeySource(raw) };
 }
 
 export type UserConfig = ReturnType<typeof loadUserConfig>;

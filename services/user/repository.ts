@@ -44,6 +44,8 @@ export interface UserPatch {
   email?: string;
   name?: string;
   passwordHash?: string;
+  /** Set with a new password: tokens issued before it are refused (revocation.ts). */
+  tokensValidAfter?: Date;
 }
 
 export function createUserRepository(db: NodePgDatabase) {

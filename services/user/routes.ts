@@ -1,15 +1,20 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { randomBytes } from 'node:crypto';
 import type { AppEnv } from '../kit/app';
 import { writeGuard } from '../kit/app';
-import { requireAuth, signAccessToken, type TokenOptions } from '../kit/auth';
+import { requireAuth } from '../kit/auth';
 import { conflict, forbidden, HttpError, notFound } from '../kit/errors';
 import { newEvent } from '../kit/events';
 import { errorResponses, jsonBody, jsonResponse } from '../kit/openapi';
-import type { UserCache } from './cache';
+import { issueAccessToken, type TokenVerifier } from '../kit/tokens/access-token';
+import type { TokenSigner } from '../kit/tokens/signer';
+import { toCachedUser, type CachedUser, type UserCache } from './cache';
 import { hashPassword, verifyPassword } from './password';
 import { EmailTakenError, type UserRepository } from './repository';
+import { cutoffSeconds, issuedBeforeCutoff, revocationCutoff } from './revocation';
 import {
+  deleteBodySchema,
   loginBodySchema,
   patchBodySchema,
   publicUserSchema,
@@ -17,15 +22,21 @@ import {
   tokenSchema,
   toPublicUser,
   userIdParamsSchema,
-  type PublicUser,
 } from './schemas';
 
-export type JwtSettings = TokenOptions & { expiresInSeconds: number };
+export interface TokenIssuing {
+  signer: TokenSigner;
+  issuer: string;
+  audience: string;
+  expiresInSeconds: number;
+}
 
 export interface UserRoutesDeps {
   repo: UserRepository;
   cache: UserCache;
-  jwt: JwtSettings;
+  /** Verifies access tokens (public keys only), like every other service. */
+  verify: TokenVerifier;
+  tokens: TokenIssuing;
   /** Called after a commit that wrote outbox rows, so the relay publishes without waiting for its poll. */
   onOutboxWrite(): void;
 }
@@ -34,6 +45,9 @@ const bearer = [{ bearerAuth: [] }];
 const emailTaken = () => conflict('Email is already registered', 'email_taken');
 // One answer for "no such email" and "wrong password", so the API does not reveal accounts.
 const invalidCredentials = () => new HttpError(401, 'invalid_credentials', 'Invalid email or password');
+// 403, not 401: the bearer token is valid, the extra proof is not; a client must not take it for
+// an expired session and drop the token.
+const invalidCurrentPassword = () => new HttpError(403, 'invalid_current_password', 'The current password is not correct');
 
 const withEmailConflict = async <T>(work: () => Promise<T>): Promise<T> => {
   try {
@@ -65,20 +79,48 @@ const loginRoute = createRoute({
 });
 
 export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRoutesDeps): Promise<void> {
-  const { repo, cache, jwt } = deps;
-  const auth = requireAuth(jwt);
+  const { repo, cache, tokens } = deps;
   // Verified against for unknown emails so both login failures cost one scrypt.
   const decoyHash = await hashPassword(randomBytes(16).toString('hex'));
 
-  /** Cache-aside read of the public view. */
-  const loadUser = async (id: string): Promise<PublicUser> => {
+  // One cache-aside read per request and user: the revocation check and the handler share it.
+  const perRequest = new WeakMap<Request, Map<string, Promise<CachedUser | undefined>>>();
+  const readUser = async (id: string): Promise<CachedUser | undefined> => {
     const cached = await cache.get(id);
     if (cached) return cached;
     const row = await repo.findById(id);
+    if (!row) return undefined;
+    const entry = toCachedUser(row);
+    void cache.set(entry); // never fails (cache errors degrade to a miss) and need not delay the response
+    return entry;
+  };
+  const findUser = (c: Context<AppEnv>, id: string): Promise<CachedUser | undefined> => {
+    let reads = perRequest.get(c.req.raw);
+    if (!reads) perRequest.set(c.req.raw, (reads = new Map()));
+    let read = reads.get(id);
+    if (!read) reads.set(id, (read = readUser(id)));
+    return read;
+  };
+  const loadUser = async (c: Context<AppEnv>, id: string) => {
+    const entry = await findUser(c, id);
+    if (!entry) throw notFound('User not found');
+    return entry.user;
+  };
+
+  // A password change or the deletion of the account revokes the tokens issued before it.
+  const auth = requireAuth({
+    verify: deps.verify,
+    isRevoked: async (claims, c) => {
+      const entry = await findUser(c, claims.sub);
+      return !entry || issuedBeforeCutoff(claims.iat, entry.tokensValidAfter);
+    },
+  });
+
+  /** The current password, checked against the stored hash (never the cache: it holds no hash). */
+  const proveAccount = async (id: string, currentPassword: string): Promise<void> => {
+    const row = await repo.findById(id);
     if (!row) throw notFound('User not found');
-    const user = toPublicUser(row);
-    void cache.set(user); // never fails (cache errors degrade to a miss) and need not delay the response
-    return user;
+    if (!(await verifyPassword(currentPassword, row.passwordHash))) throw invalidCurrentPassword();
   };
 
   const selfOnly = (callerId: string, id: string): void => {
@@ -102,8 +144,11 @@ export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRou
     const row = await repo.findByEmail(email);
     const ok = await verifyPassword(password, row?.passwordHash ?? decoyHash);
     if (!row || !ok) throw invalidCredentials();
-    const accessToken = signAccessToken({ sub: row.id, email: row.email }, jwt);
-    return c.json({ accessToken, tokenType: 'Bearer' as const, expiresIn: jwt.expiresInSeconds }, 200);
+    const accessToken = await issueAccessToken(
+      { sub: row.id, email: row.email },
+      { ...tokens, notBeforeSeconds: cutoffSeconds(row.tokensValidAfter) },
+    );
+    return c.json({ accessToken, tokenType: 'Bearer' as const, expiresIn: tokens.expiresInSeconds }, 200);
   });
 
   app.openapi(
@@ -116,7 +161,7 @@ export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRou
       middleware: [auth] as const,
       responses: { 200: jsonResponse(publicUserSchema, 'The caller'), ...errorResponses(401, 404) },
     }),
-    async (c) => c.json(await loadUser(c.get('auth')!.userId), 200),
+    async (c) => c.json(await loadUser(c, c.get('auth')!.userId), 200),
   );
 
   app.openapi(
@@ -133,7 +178,7 @@ export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRou
     async (c) => {
       const { id } = c.req.valid('param');
       selfOnly(c.get('auth')!.userId, id);
-      return c.json(await loadUser(id), 200);
+      return c.json(await loadUser(c, id), 200);
     },
   );
 
@@ -142,7 +187,11 @@ export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRou
       method: 'patch',
       path: '/users/{id}',
       tags: ['users'],
-      summary: 'Update name, email or password (self only)',
+      summary: 'Update name, email or password (self only); email and password need currentPassword',
+      description:
+        'Changing email or password requires `currentPassword` (400 `validation_failed` without it, 403 ' +
+        '`invalid_current_password` when wrong). A password change revokes every token issued before it, ' +
+        'the one used for this request included: log in again.',
       security: bearer,
       middleware: [auth, writeGuard()] as const,
       request: { params: userIdParamsSchema, body: jsonBody(patchBodySchema) },
@@ -151,9 +200,10 @@ export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRou
     async (c) => {
       const { id } = c.req.valid('param');
       selfOnly(c.get('auth')!.userId, id);
-      const { password, ...rest } = c.req.valid('json');
-      const passwordHash = password === undefined ? undefined : await hashPassword(password);
-      const row = await withEmailConflict(() => repo.update(id, { ...rest, ...(passwordHash ? { passwordHash } : {}) }));
+      const { password, currentPassword, ...rest } = c.req.valid('json');
+      if (currentPassword !== undefined) await proveAccount(id, currentPassword);
+      const passwordChange = password === undefined ? {} : { passwordHash: await hashPassword(password), tokensValidAfter: revocationCutoff() };
+      const row = await withEmailConflict(() => repo.update(id, { ...rest, ...passwordChange }));
       await cache.invalidate(id);
       if (!row) throw notFound('User not found');
       return c.json(toPublicUser(row), 200);
@@ -165,15 +215,17 @@ export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRou
       method: 'delete',
       path: '/users/{id}',
       tags: ['users'],
-      summary: 'Delete the caller (self only)',
+      summary: 'Delete the caller (self only); needs currentPassword in the body',
+      description: 'Body `{"currentPassword": "..."}` (403 `invalid_current_password` when wrong). Every token of the account stops working.',
       security: bearer,
-      middleware: [auth] as const,
-      request: { params: userIdParamsSchema },
-      responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404) },
+      middleware: [auth, writeGuard()] as const,
+      request: { params: userIdParamsSchema, body: jsonBody(deleteBodySchema) },
+      responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 413, 415) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
       selfOnly(c.get('auth')!.userId, id);
+      await proveAccount(id, c.req.valid('json').currentPassword);
       const deleted = await repo.delete(id);
       await cache.invalidate(id);
       if (!deleted) throw notFound('User not found');

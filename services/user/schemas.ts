@@ -24,12 +24,27 @@ export const loginBodySchema = z
   .strictObject({ email, password: z.string().min(1).max(PASSWORD_MAX).openapi({ format: 'password' }) })
   .openapi('Login');
 
+// Proof of the account for e-mail and password changes and deletion; bounds only, like login.
+const currentPassword = z.string().min(1).max(PASSWORD_MAX).openapi({ format: 'password' });
+
 export const patchBodySchema = z
-  .strictObject({ email: email.optional(), name: name.optional(), password: password.optional() })
+  .strictObject({
+    email: email.optional(),
+    name: name.optional(),
+    password: password.optional(),
+    currentPassword: currentPassword.optional(),
+  })
   .refine((b) => b.email !== undefined || b.name !== undefined || b.password !== undefined, {
     message: 'at least one of email, name, password is required',
   })
+  .refine((b) => (b.email === undefined && b.password === undefined) || b.currentPassword !== undefined, {
+    path: ['currentPassword'],
+    message: 'required to change email or password',
+  })
   .openapi('UpdateUser');
+
+// In the body, not a header: headers reach proxy and WAF logs, bodies do not.
+export const deleteBodySchema = z.strictObject({ currentPassword }).openapi('DeleteUser');
 
 export const userIdParamsSchema = z.object({
   id: z.uuid().openapi({ param: { name: 'id', in: 'path' }, example: '0b9f6f1e-4c1a-4b8e-9a57-2b3c1d0e5f6a' }),

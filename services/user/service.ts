@@ -7,9 +7,9 @@ import { createSqs } from '../kit/clients/sqs';
 import type { HealthCheck } from '../kit/health';
 import { createOutboxRelay } from '../kit/outbox-relay';
 import type { ServiceDefinition } from '../kit/service';
+import { createAccessTokenSigner, createAccessTokenVerifier } from '../kit/tokens/from-config';
 import { createUserCache } from './cache';
 import { loadUserConfig, type UserConfig } from './config';
-import { migrateDatabase } from './db/migrate';
 import { createPgOutboxSource } from './outbox';
 import { createUserRepository } from './repository';
 import { registerUserRoutes } from './routes';
@@ -21,18 +21,22 @@ export const userService: ServiceDefinition<UserConfig> = {
   loadConfig: loadUserConfig,
 
   async build({ config, logger, isShuttingDown }) {
+    // The schema is the migrate command's job (services/kit/postgres-roles.ts): this role has DML only.
     const pool = createPgPool(config, { logger });
     const sqs = createSqs(config);
     let redis: Redis | undefined;
+    let closeSigner = (): void => undefined;
     const closeClients = async (): Promise<void> => {
+      closeSigner();
       redis?.disconnect();
       sqs.destroy();
       await pool.end();
     };
     try {
+      const { verify, keys } = await createAccessTokenVerifier(config.tokens, config);
+      const { signer, close } = createAccessTokenSigner(config.signing, config.tokens, config, keys);
+      closeSigner = close;
       redis = await createRedis(config, { logger });
-      // Every task migrates at start-up; the advisory lock makes concurrent starts take turns.
-      await migrateDatabase(pool, { logger });
 
       const db = drizzle(pool);
       const relay = createOutboxRelay({
@@ -52,10 +56,11 @@ export const userService: ServiceDefinition<UserConfig> = {
       await registerUserRoutes(app, {
         repo: createUserRepository(db),
         cache: createUserCache(redis, { logger }),
-        jwt: {
-          secret: config.JWT_SECRET,
-          issuer: config.JWT_ISSUER,
-          audience: config.JWT_AUDIENCE,
+        verify,
+        tokens: {
+          signer,
+          issuer: config.tokens.issuer,
+          audience: config.tokens.audience,
           expiresInSeconds: ACCESS_TOKEN_TTL_SECONDS,
         },
         onOutboxWrite: () => relay.kick(),

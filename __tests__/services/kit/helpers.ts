@@ -27,7 +27,6 @@ export const captureLogger = (service = 'kit-test'): CapturedLogger => {
 };
 
 export const JWT = {
-  secret: 'test-secret-that-is-long-enough-0123456789',
   issuer: 'http://localhost:8080',
   audience: 'platform-api',
 };
@@ -38,8 +37,5 @@ export const baseEnv = (over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
   NODE_ENV: 'test',
   LOG_LEVEL: 'silent',
   AWS_REGION: 'us-east-1',
-  JWT_SECRET: JWT.secret,
-  JWT_ISSUER: JWT.issuer,
-  JWT_AUDIENCE: JWT.audience,
   ...over,
 });

@@ -4,7 +4,6 @@
  */
 import { createDynamo } from '../../../services/kit/clients/dynamo';
 import { createSqs } from '../../../services/kit/clients/sqs';
-import { signAccessToken } from '../../../services/kit/auth';
 import { ConfigError } from '../../../services/kit/config';
 import type { RunningService } from '../../../services/kit/service';
 import { loadNotificationConfig, type NotificationConfig } from '../../../services/notification/config';
@@ -12,9 +11,11 @@ import { notificationIdFor } from '../../../services/notification/notification';
 import { notificationService } from '../../../services/notification/service';
 import { provisionTestNamespace } from '../../support/namespace';
 import { startTestService } from '../../support/services';
+import { tokenFor as signedFor } from '../../support/tokens';
 import { allNotifications, paid, publish, publishBatch, queueDepth, registered, waitFor } from './helpers';
 
 let env: Record<string, string>;
+let signerEnv: Record<string, string>;
 let config: NotificationConfig;
 let svc: RunningService;
 let dynamo: ReturnType<typeof createDynamo>;
@@ -23,6 +24,7 @@ let sqs: ReturnType<typeof createSqs>;
 beforeAll(async () => {
   const ns = await provisionTestNamespace({ overrides: { CONSUMER_WAIT_SECONDS: '1' } });
   env = ns.env.notification!;
+  signerEnv = ns.env.user!;
   config = loadNotificationConfig(env);
   dynamo = createDynamo(config);
   sqs = createSqs(config);
@@ -35,8 +37,8 @@ afterAll(async () => {
   dynamo?.client.destroy();
 });
 
-const tokenFor = (userId: string) =>
-  signAccessToken({ sub: userId, email: `${userId}@example.com` }, { secret: config.jwt.secret, issuer: config.jwt.issuer, audience: config.jwt.audience });
+/** A token as the namespace's user service issues it. */
+const tokenFor = (userId: string) => signedFor(signerEnv, userId);
 
 const get = async (path: string, token?: string) => {
   const res = await fetch(`${svc.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -117,7 +119,7 @@ describe('GET /notifications', () => {
   });
 
   it("lists only the caller's notifications, newest first, page by page with an opaque cursor", async () => {
-    const token = tokenFor(userId);
+    const token = await tokenFor(userId);
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
@@ -139,7 +141,7 @@ describe('GET /notifications', () => {
   });
 
   it('gives another user none of them', async () => {
-    const res = await get('/notifications', tokenFor('nobody-here'));
+    const res = await get('/notifications', await tokenFor('nobody-here'));
     expect(res).toEqual({ status: 200, body: { items: [], nextCursor: null } });
   });
 
@@ -150,7 +152,7 @@ describe('GET /notifications', () => {
     ['cursor=garbage', 'invalid_cursor'],
     [`cursor=${Buffer.from(JSON.stringify({ sk: 'x' })).toString('base64url')}`, 'invalid_cursor'],
   ])('answers 400 for %s', async (query, code) => {
-    const res = await get(`/notifications?${query}`, tokenFor(userId));
+    const res = await get(`/notifications?${query}`, await tokenFor(userId));
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe(code);
   });

@@ -25,7 +25,7 @@ const idempotencyRecord = async (userId: string, key: string) =>
 describe('POST /payments', () => {
   it('creates a succeeded payment (201), readable by its owner, with one payment.succeeded event', async () => {
     const userId = randomUUID();
-    const token = svc.token(userId);
+    const token = await svc.token(userId);
     const res = await post(token, paymentBody({ amount: 4200, currency: 'JPY', description: 'Order 17' }));
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
@@ -66,14 +66,14 @@ describe('POST /payments', () => {
     ['non-ASCII', 'clé'],
     ['256 characters', 'k'.repeat(256)],
   ])('rejects an Idempotency-Key that is %s (400)', async (_label, key) => {
-    const res = await post(svc.token(), paymentBody(), key);
+    const res = await post(await svc.token(), paymentBody(), key);
     expectErrorBody(res, 400, 'validation_failed');
   });
 
   it('accepts a 255-character key of visible ASCII', async () => {
     const key = `${'!~'.repeat(127)}z`;
     expect(key).toHaveLength(255);
-    expect((await post(svc.token(), paymentBody(), key)).status).toBe(201);
+    expect((await post(await svc.token(), paymentBody(), key)).status).toBe(201);
   });
 
   it.each([
@@ -88,11 +88,11 @@ describe('POST /payments', () => {
     ['an unknown field', { amount: 100, currency: 'EUR', status: 'refunded' }],
     ['a userId field', { amount: 100, currency: 'EUR', userId: 'someone-else' }],
   ])('rejects %s (400 validation_failed)', async (_label, body) => {
-    expectErrorBody(await post(svc.token(), body), 400, 'validation_failed');
+    expectErrorBody(await post(await svc.token(), body), 400, 'validation_failed');
   });
 
   it('accepts the bounds: amount 1 and 10^9, a 500-character description', async () => {
-    const token = svc.token();
+    const token = await svc.token();
     expect((await post(token, { amount: 1, currency: 'USD' })).status).toBe(201);
     expect((await post(token, { amount: 1_000_000_000, currency: 'CHF', description: 'd'.repeat(500) })).status).toBe(201);
   });
@@ -101,7 +101,7 @@ describe('POST /payments', () => {
 describe('idempotency', () => {
   it('replays the stored response for the same key and body, without a second payment', async () => {
     const userId = randomUUID();
-    const token = svc.token(userId);
+    const token = await svc.token(userId);
     const key = newKey();
     const first = await post(token, paymentBody({ description: 'once' }), key);
     expect(first.status).toBe(201);
@@ -119,7 +119,7 @@ describe('idempotency', () => {
   });
 
   it('answers 422 for the same key with another body, and keeps the original', async () => {
-    const token = svc.token();
+    const token = await svc.token();
     const key = newKey();
     const first = await post(token, paymentBody(), key);
     expectErrorBody(await post(token, paymentBody({ amount: 2000 }), key), 422, 'idempotency_key_reused');
@@ -130,8 +130,8 @@ describe('idempotency', () => {
 
   it('scopes keys per user: the same key from two users makes two payments', async () => {
     const key = newKey();
-    const a = await post(svc.token(), paymentBody(), key);
-    const b = await post(svc.token(), paymentBody(), key);
+    const a = await post(await svc.token(), paymentBody(), key);
+    const b = await post(await svc.token(), paymentBody(), key);
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(a.body.id).not.toBe(b.body.id);
     expect(b.headers.get('idempotent-replayed')).toBeNull();
@@ -139,7 +139,7 @@ describe('idempotency', () => {
 
   it('50 concurrent requests with one key make exactly one payment; the rest replay it or get 409', async () => {
     const userId = randomUUID();
-    const token = svc.token(userId);
+    const token = await svc.token(userId);
     const key = newKey();
     const results = await Promise.all(Array.from({ length: 50 }, () => post(token, paymentBody({ amount: 777 }), key)));
 
@@ -164,7 +164,7 @@ describe('idempotency', () => {
 
   it('answers 409 while another request holds the key, and lets a retry proceed once a crashed lock expired', async () => {
     const userId = randomUUID();
-    const token = svc.token(userId);
+    const token = await svc.token(userId);
     const key = newKey();
     const body = paymentBody({ amount: 31337 });
     // What a task that crashed mid-request leaves behind: an in-flight record with a live lock.
@@ -209,7 +209,7 @@ describe('idempotency', () => {
 
   it('treats a record past its TTL as absent even before DynamoDB deletes it', async () => {
     const userId = randomUUID();
-    const token = svc.token(userId);
+    const token = await svc.token(userId);
     const key = newKey();
     const first = await post(token, paymentBody(), key);
     await svc.doc.send(
@@ -230,21 +230,21 @@ describe('idempotency', () => {
 
 describe('GET /payments/:id', () => {
   it('is owner only: 404 for another user, an unknown id and a non-uuid id', async () => {
-    const owner = svc.token();
+    const owner = await svc.token();
     const created = await post(owner, paymentBody());
-    const other = svc.call('GET', `/payments/${created.body.id}`, { token: svc.token() });
+    const other = svc.call('GET', `/payments/${created.body.id}`, { token: await svc.token() });
     expectErrorBody(await other, 404, 'not_found');
     expectErrorBody(await svc.call('GET', `/payments/${randomUUID()}`, { token: owner }), 404, 'not_found');
     expectErrorBody(await svc.call('GET', `/payments/${'x'.repeat(3000)}`, { token: owner }), 404, 'not_found');
     // Another user's list does not show it either.
-    const list = await svc.call('GET', '/payments', { token: svc.token() });
+    const list = await svc.call('GET', '/payments', { token: await svc.token() });
     expect(list.body).toEqual({ items: [], nextCursor: null });
   });
 });
 
 describe('GET /payments', () => {
   it('pages 45 payments newest first with an opaque cursor: no duplicates, no gaps, no empty last page', async () => {
-    const token = svc.token();
+    const token = await svc.token();
     const made: { id: string; createdAt: string }[] = [];
     for (let i = 0; i < 45; i++) {
       const res = await post(token, paymentBody({ amount: i + 1 }));
@@ -271,7 +271,7 @@ describe('GET /payments', () => {
   });
 
   it('defaults to 20 per page', async () => {
-    const token = svc.token();
+    const token = await svc.token();
     await Promise.all(Array.from({ length: 21 }, () => post(token, paymentBody())));
     const res = await svc.call('GET', '/payments', { token });
     expect(res.body.items).toHaveLength(20);
@@ -279,7 +279,7 @@ describe('GET /payments', () => {
   });
 
   it.each(['0', '101', '-1', 'abc', '1.5', ''])('rejects limit=%p (400)', async (limit) => {
-    expectErrorBody(await svc.call('GET', `/payments?limit=${limit}`, { token: svc.token() }), 400, 'validation_failed');
+    expectErrorBody(await svc.call('GET', `/payments?limit=${limit}`, { token: await svc.token() }), 400, 'validation_failed');
   });
 
   it.each([
@@ -289,15 +289,15 @@ describe('GET /payments', () => {
     ['a cursor with extra keys', Buffer.from(JSON.stringify({ id: randomUUID(), createdAt: new Date().toISOString(), userId: 'x' })).toString('base64url')],
     ['an oversized cursor', 'A'.repeat(5000)],
   ])('rejects %s (400 invalid_cursor)', async (_label, cursor) => {
-    const res = await svc.call('GET', `/payments?cursor=${encodeURIComponent(cursor)}`, { token: svc.token() });
+    const res = await svc.call('GET', `/payments?cursor=${encodeURIComponent(cursor)}`, { token: await svc.token() });
     expectErrorBody(res, 400, 'invalid_cursor');
   });
 
   it("cannot read another user's payments with their cursor (the user comes from the token)", async () => {
-    const alice = svc.token();
+    const alice = await svc.token();
     for (let i = 0; i < 3; i++) await post(alice, paymentBody());
     const page = await svc.call('GET', '/payments?limit=1', { token: alice });
-    const res = await svc.call('GET', `/payments?limit=10&cursor=${page.body.nextCursor}`, { token: svc.token() });
+    const res = await svc.call('GET', `/payments?limit=10&cursor=${page.body.nextCursor}`, { token: await svc.token() });
     expect(res.status).toBe(200);
     expect(res.body.items).toEqual([]);
   });
@@ -305,7 +305,7 @@ describe('GET /payments', () => {
 
 describe('hostile input', () => {
   it('answers >= 200 generated bad bodies and headers with 4xx error bodies, never a 5xx', async () => {
-    const token = svc.token();
+    const token = await svc.token();
     const statuses = new Map<number, number>();
     let count = 0;
     for (const bad of badPaymentRequests(240)) {
@@ -338,6 +338,6 @@ describe('contract', () => {
   });
 
   it('answers unknown routes with the JSON 404 body', async () => {
-    expectErrorBody(await svc.call('DELETE', `/payments/${randomUUID()}`, { token: svc.token() }), 404, 'not_found');
+    expectErrorBody(await svc.call('DELETE', `/payments/${randomUUID()}`, { token: await svc.token() }), 404, 'not_found');
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { buildService } from '../../../scripts/build-services';
 import { freePort, spawnManaged, type ManagedProcess } from '../../../scripts/engines/process';
 import { waitForHttpOk } from '../../../scripts/engines/service-process';
-import { signAccessToken } from '../../../services/kit/auth';
+import { tokenFor } from '../../support/tokens';
 import { provisionTestNamespace } from '../../support/namespace';
 
 jest.setTimeout(120_000);
@@ -25,7 +25,8 @@ it('builds a self-contained bundle that answers /health/live, takes a payment an
   const bundle = await buildService('payment', { outDir });
   expect(bundle.bytes).toBeGreaterThan(10_000);
 
-  const env = (await provisionTestNamespace()).env.payment!;
+  const envs = (await provisionTestNamespace()).env;
+  const env = envs.payment!;
   const port = await freePort();
   // Run from the bundle's folder with only PATH: nothing may resolve from the repository's node_modules.
   proc = spawnManaged(process.execPath, [bundle.outfile], {
@@ -36,10 +37,7 @@ it('builds a self-contained bundle that answers /health/live, takes a payment an
   await waitForHttpOk(`${url}/health/live`, proc, 30_000);
   await waitForHttpOk(`${url}/health/ready`, proc, 10_000);
 
-  const token = signAccessToken(
-    { sub: 'bundle-user', email: 'bundle@example.com' },
-    { secret: env.JWT_SECRET!, issuer: env.JWT_ISSUER!, audience: env.JWT_AUDIENCE! },
-  );
+  const token = await tokenFor(envs.user!, 'bundle-user');
   const res = await fetch(`${url}/payments`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': 'bundle-1' },

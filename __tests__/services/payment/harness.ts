@@ -3,13 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoClient, sqsClient, type Engines } from '../../../scripts/engines';
-import { signAccessToken } from '../../../services/kit/auth';
 import { parseEvent, type EventOf } from '../../../services/kit/events';
 import type { RunningService } from '../../../services/kit/service';
 import { paymentService } from '../../../services/payment/service';
 import { provisionTestNamespace } from '../../support/namespace';
 import { startTestService } from '../../support/services';
 import { client, type Call } from '../../support/http';
+import { tokenFor } from '../../support/tokens';
 
 export interface PaymentHandle {
   url: string;
@@ -17,8 +17,8 @@ export interface PaymentHandle {
   call: Call;
   doc: DynamoDBDocumentClient;
   sqs: SQSClient;
-  /** A token for `userId` (a fresh uuid by default). */
-  token(userId?: string): string;
+  /** A token for `userId` (a fresh uuid by default), signed as the user service of the namespace signs. */
+  token(userId?: string): Promise<string>;
   /** Another task of the service on the same namespace. */
   startReplica(): Promise<RunningService>;
   stop(): Promise<void>;
@@ -32,14 +32,13 @@ export async function startPaymentService(
   const running: RunningService[] = [await startTestService(paymentService, env)];
   const ddb = dynamoClient(engines.dynamodb.endpoint);
   const sqs = sqsClient(engines.sqs.endpoint);
-  const jwt = { secret: env.JWT_SECRET, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE };
   return {
     url: running[0]!.url,
     env,
     call: client(running[0]!.url),
     doc: DynamoDBDocumentClient.from(ddb),
     sqs,
-    token: (userId = randomUUID()) => signAccessToken({ sub: userId, email: `${userId}@example.com` }, jwt),
+    token: (userId = randomUUID()) => tokenFor(envs.user!, userId),
     async startReplica() {
       const replica = await startTestService(paymentService, env);
       running.push(replica);

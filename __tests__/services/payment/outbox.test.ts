@@ -52,7 +52,7 @@ const expectExactlyOnce = (events: { data: { paymentId: string } }[], ids: strin
 
 it('keeps taking payments while SQS is down and delivers every event exactly once after it returns', async () => {
   await sqsEngine.stop();
-  const token = svc.token(randomUUID());
+  const token = await svc.token(randomUUID());
   const ids = await payMany(token, 100);
   // Readiness ignores SQS on purpose: the outbox absorbs the outage.
   expect((await svc.call('GET', '/health/ready')).status).toBe(200);
@@ -72,7 +72,7 @@ it('two tasks relaying one outbox send each event once', async () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': newKey() },
       body: JSON.stringify(paymentBody({ amount })),
     }).then(async (res) => ({ status: res.status, body: (await res.json()) as { id: string } }));
-  const token = svc.token(randomUUID());
+  const token = await svc.token(randomUUID());
   // Interleaved on both tasks, so both relays are kicked and scan the same items.
   const [a, b] = await Promise.all([payMany(token, 60), payMany(token, 60, viaReplica as typeof pay)]);
   await eventually('the outbox to drain', async () => (await outbox.pendingCount()) === 0, 60_000);

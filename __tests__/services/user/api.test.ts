@@ -1,7 +1,10 @@
-import { createHmac } from 'node:crypto';
 import { badBodies } from '../../support/bad-bodies';
 import { client, expectErrorBody, newUserBody, registerAndLogin, type Call } from '../../support/http';
+import { b64url, claimsFor, es256, forge, hs256, keyOf, kidOf, strangerKey } from '../../support/tokens';
 import { startUserService, type UserServiceHandle } from './harness';
+
+// Each registration and login costs one scrypt (tens of ms alone, far more on a busy machine).
+jest.setTimeout(30_000);
 
 let svc: UserServiceHandle;
 let call: Call;
@@ -11,12 +14,6 @@ beforeAll(async () => {
   call = client(svc.url);
 }, 60_000);
 afterAll(() => svc?.stop());
-
-const b64url = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
-const forge = (header: object, claims: object, secret: string) => {
-  const input = `${b64url(header)}.${b64url(claims)}`;
-  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
-};
 
 describe('registration', () => {
   it('creates a user: 201, public fields only, Location header', async () => {
@@ -121,7 +118,7 @@ describe('profile routes and authorization', () => {
     expect((await call('GET', `/users/${a.user.id}`, { token: a.token })).body).toMatchObject({ id: a.user.id });
     expectErrorBody(await call('GET', `/users/${b.user.id}`, { token: a.token }), 403, 'forbidden');
     expectErrorBody(await call('PATCH', `/users/${b.user.id}`, { token: a.token, body: { name: 'x' } }), 403, 'forbidden');
-    expectErrorBody(await call('DELETE', `/users/${b.user.id}`, { token: a.token }), 403, 'forbidden');
+    expectErrorBody(await call('DELETE', `/users/${b.user.id}`, { token: a.token, body: { currentPassword: a.password } }), 403, 'forbidden');
     for (const bad of ['not-a-uuid', '1', "1'%20OR%201=1", '%00', 'x'.repeat(300)]) {
       const res = await call('GET', `/users/${bad}`, { token: a.token });
       expect([400, 404]).toContain(res.status);
@@ -131,61 +128,123 @@ describe('profile routes and authorization', () => {
 
   describe('rejects bad tokens with 401', () => {
     let user: { id: string; email: string };
-    let now: number;
     beforeAll(async () => {
       ({ user } = await registerAndLogin(call));
-      now = Math.floor(Date.now() / 1000);
     });
-    const claims = () => ({ sub: user.id, email: user.email, iss: svc.env.JWT_ISSUER, aud: svc.env.JWT_AUDIENCE, iat: now, nbf: now, exp: now + 600 });
+    const header = (over: Record<string, unknown> = {}) => ({ alg: 'ES256', typ: 'JWT', kid: kidOf(svc.env), ...over });
+    const claims = (over: Record<string, unknown> = {}) => claimsFor(svc.env, user.id, { email: user.email, ...over });
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const now = () => Math.floor(Date.now() / 1000);
     const cases: [string, () => Record<string, string>][] = [
       ['missing', () => ({})],
       ['not bearer', () => ({ authorization: `Basic ${b64url('a:b')}` })],
-      ['garbage', () => ({ authorization: 'Bearer abc.def.ghi' })],
-      ['expired', () => ({ authorization: `Bearer ${forge({ alg: 'HS256', typ: 'JWT' }, { ...claims(), iat: now - 7200, nbf: now - 7200, exp: now - 3600 }, svc.env.JWT_SECRET!)}` })],
+      ['garbage', () => bearer('abc.def.ghi')],
+      ['expired', () => bearer(forge(header(), claims({ iat: now() - 7200, nbf: now() - 7200, exp: now() - 3600 }), es256(keyOf(svc.env))))],
       ['tampered', () => {
-        const good = forge({ alg: 'HS256', typ: 'JWT' }, claims(), svc.env.JWT_SECRET!);
-        const [h, , s] = good.split('.');
-        return { authorization: `Bearer ${h}.${b64url({ ...claims(), sub: '00000000-0000-4000-8000-000000000000' })}.${s}` };
+        const [h, , s] = forge(header(), claims(), es256(keyOf(svc.env))).split('.');
+        return bearer(`${h}.${b64url(claims({ sub: '00000000-0000-4000-8000-000000000000' }))}.${s}`);
       }],
-      ['wrong key', () => ({ authorization: `Bearer ${forge({ alg: 'HS256', typ: 'JWT' }, claims(), 'another-secret-that-is-long-enough-000')}` })],
-      ['alg none', () => ({ authorization: `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims())}.` })],
-      ['wrong audience', () => ({ authorization: `Bearer ${forge({ alg: 'HS256', typ: 'JWT' }, { ...claims(), aud: 'elsewhere' }, svc.env.JWT_SECRET!)}` })],
+      ['signed by an unknown key under the real kid', () => bearer(forge(header(), claims(), es256(strangerKey())))],
+      ['signed by an unknown key and kid', () => bearer(forge(header({ kid: 'stranger' }), claims(), es256(strangerKey())))],
+      ['HS256 (the old scheme)', () => bearer(forge(header({ alg: 'HS256' }), claims(), hs256('another-secret-that-is-long-enough-000')))],
+      ['alg none', () => bearer(`${b64url(header({ alg: 'none' }))}.${b64url(claims())}.`)],
+      ['wrong audience', () => bearer(forge(header(), claims({ aud: 'elsewhere' }), es256(keyOf(svc.env))))],
     ];
     it.each(cases)('%s', async (_label, headers) => {
       for (const path of ['/users/me', `/users/${user.id}`]) {
         expectErrorBody(await call('GET', path, { headers: headers() }), 401, 'unauthorized');
       }
     });
+    it('(a forged token with the real key is accepted: the cases above differ from it in one respect only)', async () => {
+      expect((await call('GET', '/users/me', { headers: bearer(forge(header(), claims(), es256(keyOf(svc.env)))) })).status).toBe(200);
+    });
   });
 
-  it('PATCH updates name/email/password, 409 on a taken email, 400 on an empty patch', async () => {
+  it('PATCH updates name/email/password (with the current password), 409 on a taken email, 400 on an empty patch', async () => {
     const a = await registerAndLogin(call);
     const b = await registerAndLogin(call);
     const url = `/users/${a.user.id}`;
+    const currentPassword = a.password;
     expectErrorBody(await call('PATCH', url, { token: a.token, body: {} }), 400, 'validation_failed');
-    expectErrorBody(await call('PATCH', url, { token: a.token, body: { email: b.user.email.toUpperCase() } }), 409, 'email_taken');
+    expectErrorBody(await call('PATCH', url, { token: a.token, body: { email: b.user.email.toUpperCase(), currentPassword } }), 409, 'email_taken');
 
     const newEmail = newUserBody().email;
-    const patched = await call('PATCH', url, { token: a.token, body: { name: 'Renamed', email: newEmail, password: 'a new password' } });
-    expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ id: a.user.id, name: 'Renamed', email: newEmail });
-    expect(Date.parse(patched.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(patched.body.createdAt));
+    const renamed = await call('PATCH', url, { token: a.token, body: { name: 'Renamed', email: newEmail, currentPassword } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ id: a.user.id, name: 'Renamed', email: newEmail });
+    expect(Date.parse(renamed.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(renamed.body.createdAt));
+    // Changing only the case of one's own email is not a conflict.
+    expect((await call('PATCH', url, { token: a.token, body: { email: newEmail.toUpperCase(), currentPassword } })).status).toBe(200);
+
+    expect((await call('PATCH', url, { token: a.token, body: { password: 'a new password', currentPassword } })).status).toBe(200);
     expect((await call('POST', '/auth/login', { body: { email: newEmail, password: a.password } })).status).toBe(401);
     expect((await call('POST', '/auth/login', { body: { email: newEmail, password: 'a new password' } })).status).toBe(200);
-    // Changing only the case of one's own email is not a conflict.
-    expect((await call('PATCH', url, { token: a.token, body: { email: newEmail.toUpperCase() } })).status).toBe(200);
   });
 
-  it('DELETE → 204, then the user is gone (404) and cannot log in', async () => {
+  it('PATCH of email or password without the current password → 400 naming currentPassword; with a wrong one → 403 invalid_current_password', async () => {
+    const a = await registerAndLogin(call);
+    const url = `/users/${a.user.id}`;
+    for (const change of [{ email: newUserBody().email }, { password: 'stolen-token-pw' }, { name: 'x', password: 'stolen-token-pw' }]) {
+      const missing = await call('PATCH', url, { token: a.token, body: change });
+      expectErrorBody(missing, 400, 'validation_failed');
+      expect(missing.body.error.details).toEqual([expect.objectContaining({ path: 'currentPassword' })]);
+      expectErrorBody(await call('PATCH', url, { token: a.token, body: { ...change, currentPassword: 'not the password' } }), 403, 'invalid_current_password');
+    }
+    // Nothing changed: the old credentials still work, the token too.
+    expect((await call('POST', '/auth/login', { body: { email: a.user.email, password: a.password } })).status).toBe(200);
+    expect((await call('GET', url, { token: a.token })).body).toMatchObject({ email: a.user.email, name: a.user.name });
+    // A name alone needs no proof; a wrong proof offered anyway is still refused.
+    expect((await call('PATCH', url, { token: a.token, body: { name: 'Just a name' } })).status).toBe(200);
+    expectErrorBody(await call('PATCH', url, { token: a.token, body: { name: 'x', currentPassword: 'wrong' } }), 403, 'invalid_current_password');
+  });
+
+  it('DELETE needs the current password in the body: 400 without, 403 when wrong, 204, then the user is gone and its token dead', async () => {
     const a = await registerAndLogin(call);
     const url = `/users/${a.user.id}`;
     expect((await call('GET', url, { token: a.token })).status).toBe(200); // warm the cache
-    const del = await call('DELETE', url, { token: a.token });
+    expectErrorBody(await call('DELETE', url, { token: a.token }), 400); // no body at all
+    expectErrorBody(await call('DELETE', url, { token: a.token, body: {} }), 400, 'validation_failed');
+    expectErrorBody(await call('DELETE', url, { token: a.token, body: { currentPassword: 'not the password' } }), 403, 'invalid_current_password');
+    expect((await call('GET', url, { token: a.token })).status).toBe(200);
+
+    const del = await call('DELETE', url, { token: a.token, body: { currentPassword: a.password } });
     expect(del.status).toBe(204);
-    expectErrorBody(await call('GET', url, { token: a.token }), 404, 'not_found');
-    expectErrorBody(await call('GET', '/users/me', { token: a.token }), 404, 'not_found');
-    expectErrorBody(await call('DELETE', url, { token: a.token }), 404, 'not_found');
+    // The token of a deleted account is revoked: 401, not 404.
+    expectErrorBody(await call('GET', url, { token: a.token }), 401, 'unauthorized');
+    expectErrorBody(await call('GET', '/users/me', { token: a.token }), 401, 'unauthorized');
+    expectErrorBody(await call('DELETE', url, { token: a.token, body: { currentPassword: a.password } }), 401, 'unauthorized');
     expect((await call('POST', '/auth/login', { body: { email: a.user.email, password: a.password } })).status).toBe(401);
+  });
+});
+
+describe('revocation', () => {
+  it('a stolen token stops working after a password change; tokens issued after it work, in the same second too', async () => {
+    const a = await registerAndLogin(call);
+    const stolen = (await call('POST', '/auth/login', { body: { email: a.user.email, password: a.password } })).body.accessToken as string;
+    expect((await call('GET', '/users/me', { token: stolen })).status).toBe(200); // cached with the old cut-off
+
+    const changed = await call('PATCH', `/users/${a.user.id}`, { token: a.token, body: { password: 'the owner reset it', currentPassword: a.password } });
+    expect(changed.status).toBe(200);
+    const fresh = await call('POST', '/auth/login', { body: { email: a.user.email, password: 'the owner reset it' } });
+    expect(fresh.status).toBe(200);
+
+    for (const token of [stolen, a.token]) {
+      expectErrorBody(await call('GET', '/users/me', { token }), 401, 'unauthorized');
+      expectErrorBody(await call('PATCH', `/users/${a.user.id}`, { token, body: { name: 'attacker' } }), 401, 'unauthorized');
+    }
+    expect((await call('GET', '/users/me', { token: fresh.body.accessToken })).status).toBe(200);
+    expect((await call('GET', `/users/${a.user.id}`, { token: fresh.body.accessToken })).body.name).toBe(a.user.name);
+    const { rows } = await svc.sql('SELECT tokens_valid_after FROM users WHERE id = $1', [a.user.id]);
+    expect(rows[0].tokens_valid_after.getMilliseconds()).toBe(0); // a whole second: the cut-off rule
+  });
+
+  it('the stolen token cannot change the e-mail or password, or delete the account, without the password', async () => {
+    const a = await registerAndLogin(call);
+    const url = `/users/${a.user.id}`;
+    expectErrorBody(await call('PATCH', url, { token: a.token, body: { email: 'attacker@example.com' } }), 400, 'validation_failed');
+    expectErrorBody(await call('PATCH', url, { token: a.token, body: { password: 'attacker password', currentPassword: 'guess' } }), 403, 'invalid_current_password');
+    expectErrorBody(await call('DELETE', url, { token: a.token, body: { currentPassword: 'guess' } }), 403, 'invalid_current_password');
+    expect((await call('POST', '/auth/login', { body: { email: a.user.email, password: a.password } })).status).toBe(200);
   });
 });
 
@@ -198,7 +257,8 @@ describe('cache-aside', () => {
     expect((await call('GET', url, { token: a.token })).body.name).toBe('Test User'); // hit
     expect((await call('GET', '/users/me', { token: a.token })).body.name).toBe('Test User'); // same entry
 
-    expect((await call('PATCH', url, { token: a.token, body: { email: a.user.email } })).status).toBe(200); // a write invalidates
+    // A write (here: the same e-mail again) invalidates.
+    expect((await call('PATCH', url, { token: a.token, body: { email: a.user.email, currentPassword: a.password } })).status).toBe(200);
     expect((await call('GET', url, { token: a.token })).body.name).toBe('changed behind the cache');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The "container" test without Docker: the esbuild bundle the image runs starts with plain node
  * from a directory holding nothing but the bundle and its migrations (no node_modules, no
- * sources), migrates a fresh database and answers health; `main.js migrate` is the one-off task.
+ * sources); `main.js migrate` is the one-off task (as the administrator), `main.js` serves as the
+ * service's own role.
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -11,7 +12,8 @@ import { promisify } from 'node:util';
 import { buildService } from '../../../scripts/build-services';
 import { freePort, spawnManaged, type ManagedProcess } from '../../../scripts/engines/process';
 import { waitForHttpOk } from '../../../scripts/engines/service-process';
-import { userEnv } from './harness';
+import { provisionTestNamespace } from '../../support/namespace';
+import { migrateEnvOf } from './harness';
 
 jest.setTimeout(120_000);
 
@@ -34,8 +36,10 @@ it('the bundle holds only the runtime files', () => {
 });
 
 it('`node main.js migrate` exits 0, then `node main.js` serves /health/live and /health/ready', async () => {
-  const env = { ...(await userEnv()), NODE_ENV: 'production', PATH: process.env.PATH! };
-  await promisify(execFile)(process.execPath, ['main.js', 'migrate'], { cwd: appDir, env });
+  const ns = await provisionTestNamespace();
+  const env = { ...ns.env.user, NODE_ENV: 'production', PATH: process.env.PATH! };
+  // The migrate task's environment only: administrator credentials and role names, no service variables.
+  await promisify(execFile)(process.execPath, ['main.js', 'migrate'], { cwd: appDir, env: { ...migrateEnvOf(ns), PATH: process.env.PATH! } });
 
   const port = await freePort();
   proc = spawnManaged(process.execPath, ['main.js'], { cwd: appDir, env: { ...env, PORT: String(port) } });

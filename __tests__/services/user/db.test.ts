@@ -1,20 +1,18 @@
-/** Migrations under the advisory lock, the migrate command, and the outbox claim semantics. */
+/** The migrate command (`services/user/migrate.ts`, what `node main.js migrate` runs) and the outbox claim semantics. */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import pino from 'pino';
 import { newEvent } from '../../../services/kit/events';
-import { MIGRATION_LOCK_KEY, migrateDatabase } from '../../../services/user/db/migrate';
 import { outbox } from '../../../services/user/db/schema';
 import { createPgOutboxSource } from '../../../services/user/outbox';
-import { userEnv } from './harness';
+import { provisionTestNamespace } from '../../support/namespace';
+import { adminUrlOf, migrateEnvOf, userEnv } from './harness';
 
 jest.setTimeout(60_000);
 
-const logger = pino({ level: 'silent' });
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 const pools: pg.Pool[] = [];
 const poolFor = (url: string) => {
@@ -24,62 +22,45 @@ const poolFor = (url: string) => {
 };
 afterAll(() => Promise.all(pools.map((p) => p.end())));
 
-describe('migrations', () => {
-  it('are safe when several tasks migrate the same fresh database at once', async () => {
-    const { DATABASE_URL } = await userEnv();
-    const migrators = Array.from({ length: 6 }, () => poolFor(DATABASE_URL));
-    await Promise.all(migrators.map((pool) => migrateDatabase(pool, { logger })));
-    const check = migrators[0];
-    expect((await check.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')).rows[0].n).toBe(1);
-    const indexes = (await check.query(`SELECT indexname FROM pg_indexes WHERE tablename IN ('users', 'outbox') ORDER BY 1`)).rows;
-    expect(indexes.map((r) => r.indexname)).toEqual(['outbox_pending_idx', 'outbox_pkey', 'users_email_lower_key', 'users_pkey']);
-    // The lock is not left behind.
-    expect((await check.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)).rows[0].n).toBe(0);
-  });
+describe('the migrate command', () => {
+  const run = (env: Record<string, string>) =>
+    promisify(execFile)(process.execPath, ['--import', 'tsx', 'services/user/migrate.ts'], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH!, LOG_LEVEL: 'silent', ...env },
+    }).then(
+      () => ({ code: 0, output: '' }),
+      (err: { code?: number; stdout?: string }) => ({ code: err.code ?? -1, output: err.stdout ?? '' }),
+    );
 
-  it('wait for the advisory lock held by another migrator', async () => {
-    const { DATABASE_URL } = await userEnv();
-    const holder = new pg.Client({ connectionString: DATABASE_URL });
-    await holder.connect();
-    try {
-      await holder.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
-      let done = false;
-      const migrating = migrateDatabase(poolFor(DATABASE_URL), { logger }).then(() => (done = true));
-      await new Promise((resolve) => setTimeout(resolve, 700));
-      expect(done).toBe(false);
-      await holder.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
-      await migrating;
-      expect(done).toBe(true);
-    } finally {
-      await holder.end();
-    }
-  });
-
-  it('the migrate command exits 0 when applied (twice), 1 when the database is unreachable or config is missing', async () => {
-    const { DATABASE_URL } = await userEnv();
-    const run = (env: Record<string, string>) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', 'services/user/migrate.ts'], {
-        cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH!, LOG_LEVEL: 'silent', ...env },
-      }).then(
-        () => 0,
-        (err: { code?: number }) => err.code ?? -1,
-      );
-    const [first, second] = await Promise.all([run({ DATABASE_URL }), run({ DATABASE_URL })]);
-    expect([first, second]).toEqual([0, 0]);
-    const unreachable = new URL(DATABASE_URL);
-    unreachable.port = '1';
-    expect(await run({ DATABASE_URL: unreachable.toString() })).toBe(1);
-    expect(await run({})).toBe(1);
+  it('exits 0 when applied (twice at once), 1 when the database is unreachable or the config is incomplete', async () => {
+    const ns = await provisionTestNamespace();
+    const env = migrateEnvOf(ns);
+    const [first, second] = await Promise.all([run(env), run(env)]);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    const journal = await poolFor(adminUrlOf(ns)).query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
+    expect(journal.rows[0].n).toBe(2);
+    const [unreachable, missing, remote] = await Promise.all([
+      run({ ...env, DATABASE_PORT: '1' }),
+      run({ LOG_LEVEL: 'info' }),
+      // TLS is only optional on this machine's loopback interface.
+      run({ ...env, DATABASE_HOST: 'aurora.internal', LOG_LEVEL: 'info' }),
+    ]);
+    expect(unreachable.code).toBe(1);
+    expect(missing.code).toBe(1);
+    const fatal = missing.output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((l) => l.level === 'fatal');
+    expect(fatal.issues.map((i: { variable: string }) => i.variable).sort()).toEqual(
+      ['DATABASE_ADMIN_PASSWORD', 'DATABASE_ADMIN_USER', 'DATABASE_APP_ROLE', 'DATABASE_HOST', 'DATABASE_MIGRATOR_ROLE', 'DATABASE_NAME'],
+    );
+    expect(remote.code).toBe(1);
+    expect(remote.output).toContain('DATABASE_SSL');
   });
 });
 
 describe('outbox source', () => {
   let pool: pg.Pool;
   beforeAll(async () => {
-    const { DATABASE_URL } = await userEnv();
-    pool = poolFor(DATABASE_URL);
-    await migrateDatabase(pool, { logger });
+    // The service's own role: the outbox needs DML only.
+    pool = poolFor((await userEnv()).DATABASE_URL);
   });
 
   const insertEvents = async (n: number): Promise<string[]> => {

@@ -11,6 +11,11 @@ export const users = pgTable(
     email: text('email').notNull(),
     name: text('name').notNull(),
     passwordHash: text('password_hash').notNull(),
+    /**
+     * Revocation cut-off: tokens issued (`iat`) before it are refused. Set, rounded up to the
+     * second, by a password change; NULL until then. See services/user/revocation.ts.
+     */
+    tokensValidAfter: timestamptz('tokens_valid_after'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },

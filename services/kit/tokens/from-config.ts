@@ -1,0 +1,70 @@
+/**
+ * From configuration to a verifier and a signer: the same code path in AWS (KMS) and locally
+ * (keys from the environment); only the key source differs.
+ */
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { AwsConfig } from '../clients/aws';
+import { createKms } from '../clients/kms';
+import { createTokenVerifier, type TokenVerifier } from './access-token';
+import { loadKmsVerificationKeys, type SigningKey, type VerificationKeys } from './keys';
+import { createKmsSigner, createLocalSigner, type TokenSigner } from './signer';
+
+export type VerificationKeySource =
+  | { readonly kind: 'kms'; readonly keyArns: readonly string[] }
+  | { readonly kind: 'jwks'; readonly keys: VerificationKeys };
+
+export type SigningKeySource = { readonly kind: 'kms'; readonly keyArn: string } | { readonly kind: 'local'; readonly key: SigningKey };
+
+export interface TokenSettings {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly verification: VerificationKeySource;
+  /** A KMS stand-in (tests only). */
+  readonly kmsEndpoint?: string;
+}
+
+/**
+ * The public keys, fetched from KMS once at start-up (public keys of a KMS key never change; a new
+ * key arrives with a new task definition). A failure fails the start-up: a task that cannot
+ * verify tokens must not take traffic, and ECS retries it.
+ */
+export const loadVerificationKeys = async (settings: TokenSettings, aws: AwsConfig): Promise<VerificationKeys> => {
+  const source = settings.verification;
+  if (source.kind === 'jwks') return source.keys;
+  const kms = createKms(aws, settings.kmsEndpoint);
+  try {
+    return await loadKmsVerificationKeys(kms, source.keyArns);
+  } finally {
+    kms.destroy();
+  }
+};
+
+export const createAccessTokenVerifier = async (settings: TokenSettings, aws: AwsConfig): Promise<{ verify: TokenVerifier; keys: VerificationKeys }> => {
+  const keys = await loadVerificationKeys(settings, aws);
+  return { verify: createTokenVerifier({ keys, issuer: settings.issuer, audience: settings.audience }), keys };
+};
+
+/**
+ * The signer, checked against the verification keys: a signer whose kid no verifier knows would
+ * issue tokens nobody accepts (a rollover done in the wrong order), so start-up fails instead.
+ */
+export const createAccessTokenSigner = (
+  source: SigningKeySource,
+  settings: TokenSettings,
+  aws: AwsConfig,
+  verificationKeys: VerificationKeys,
+): { signer: TokenSigner; close(): void } => {
+  let kms: KMSClient | undefined;
+  let signer: TokenSigner;
+  if (source.kind === 'kms') {
+    kms = createKms(aws, settings.kmsEndpoint);
+    signer = createKmsSigner(kms, source.keyArn);
+  } else {
+    signer = createLocalSigner(source.key);
+  }
+  if (!verificationKeys.has(signer.kid)) {
+    kms?.destroy();
+    throw new Error(`token signing key ${signer.kid} is not among the verification keys: add it to TOKEN_VERIFY_* first (docs/decisions/0008)`);
+  }
+  return { signer, close: () => kms?.destroy() };
+};

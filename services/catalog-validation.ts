@@ -64,9 +64,6 @@ export function validateCatalog(catalog: Catalog): void {
   const queueNames = catalog.queues.map((q) => q.name);
   const [dupQueue] = duplicates(queueNames);
   check(dupQueue === undefined, `duplicate queue name "${dupQueue}"`);
-  const secretNames = catalog.secrets.map((s) => s.name);
-  const [dupSecret] = duplicates(secretNames);
-  check(dupSecret === undefined, `duplicate secret "${dupSecret}"`);
 
   for (const q of catalog.queues) {
     check(KEBAB.test(q.name), `queue "${q.name}" must be kebab-case`);
@@ -119,11 +116,5 @@ export function validateCatalog(catalog: Catalog): void {
       check((t.indexes ?? []).length <= 20, `${where}: table "${t.name}" has more than 20 global secondary indexes`);
     }
     if (s.needs.postgres) check(/^[a-z_][a-z0-9_]{0,62}$/.test(s.needs.postgres.database), `${where}: needs.postgres.database must be a lowercase identifier`);
-    const [dupEnv] = duplicates(s.secrets.map((r) => r.env));
-    check(dupEnv === undefined, `${where}: secret env "${dupEnv}" declared twice`);
-    for (const ref of s.secrets) check(secretNames.includes(ref.secret), `${where}: secret "${ref.secret}" is not declared in catalog.secrets`);
-    for (const key of Object.keys(s.environment ?? {})) {
-      check(!s.secrets.some((r) => r.env === key), `${where}: "${key}" is both a plain variable and a secret`);
-    }
   }
 }

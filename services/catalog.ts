@@ -3,7 +3,7 @@
  *
  * Plain data and pure helpers only: no runtime imports. The infrastructure derives task
  * definitions, target groups, listener rules, IAM grants, security-group rules, environment
- * variables and secrets from it; the local engine harness creates the same tables and queues;
+ * variables from it; the local engine harness creates the same tables and queues;
  * the local gateway routes by it; tests read it to know what to start.
  *
  * Adding a service = one entry in `services` below + one folder under services/.
@@ -77,14 +77,6 @@ export interface ScalingSpec {
   readonly backlogPerTask?: number;
 }
 
-/** A platform secret the infrastructure creates and injects via `secrets[].valueFrom`. */
-export interface SecretRef {
-  /** Environment variable the container sees. */
-  readonly env: string;
-  /** Logical secret name, unique across the catalog's `secrets`. */
-  readonly secret: PlatformSecretName;
-}
-
 export interface ServiceNeeds {
   /** Aurora PostgreSQL database owned by the service (connection via DATABASE_* variables). */
   readonly postgres?: { readonly database: string };
@@ -123,28 +115,16 @@ export interface ServiceSpec {
   readonly sizing: Readonly<Record<EnvironmentName, TaskSizing>>;
   readonly scaling: ScalingSpec;
   readonly needs: ServiceNeeds;
-  readonly secrets: readonly SecretRef[];
   /** Extra plain (non-secret) environment variables. */
   readonly environment?: Readonly<Record<string, string>>;
 }
 
-export type PlatformSecretName = 'jwt-signing-key';
-
-export interface PlatformSecretSpec {
-  readonly name: PlatformSecretName;
-  readonly description: string;
-}
-
 export interface Catalog {
-  readonly secrets: readonly PlatformSecretSpec[];
   readonly queues: readonly QueueSpec[];
   readonly services: readonly ServiceSpec[];
 }
 
-const jwtSecret: SecretRef = { env: 'JWT_SECRET', secret: 'jwt-signing-key' };
-
 export const catalog: Catalog = {
-  secrets: [{ name: 'jwt-signing-key', description: 'HS256 key the user service signs access tokens with' }],
   queues: [
     {
       name: 'events',
@@ -173,7 +153,6 @@ export const catalog: Catalog = {
       },
       scaling: { cpuTargetPercent: 60, memoryTargetPercent: 75, requestsPerTarget: 800 },
       needs: { postgres: { database: 'users' }, cache: true, publishes: ['events'], tokens: 'sign' },
-      secrets: [jwtSecret],
     },
     {
       name: 'payment',
@@ -217,7 +196,6 @@ export const catalog: Catalog = {
         // Charges only for an account that still exists (and whose tokens were not revoked).
         calls: ['user'],
       },
-      secrets: [jwtSecret],
     },
     {
       name: 'notification',
@@ -251,13 +229,15 @@ export const catalog: Catalog = {
         // The recipient's current e-mail and name, not the copy from user.registered.
         calls: ['user'],
       },
-      secrets: [jwtSecret],
     },
   ],
 };
 
 // ---------------------------------------------------------------------------------------------
 // Naming contract shared by the infrastructure, the local harness and the services' config.
+
+/** Audience (`aud`) of the platform's access tokens, in AWS and locally. */
+export const JWT_AUDIENCE = 'platform-api';
 
 const envSuffix = (logicalName: string): string => logicalName.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
 

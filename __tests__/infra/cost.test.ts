@@ -18,7 +18,6 @@ describe('hand-computed example (made-up catalog, config, prices and usage)', ()
   // One service "api" (1 vCPU / 2 GB, 2..4 tasks) with a route, PostgreSQL, the cache, one table
   // and a queue it publishes to and consumes.
   const madeUpCatalog: Catalog = {
-    secrets: [],
     queues: [{ name: 'q', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, retentionSeconds: 3600, dlqRetentionSeconds: 7200, receiveWaitSeconds: 20 }],
     services: [
       {
@@ -41,7 +40,6 @@ describe('hand-computed example (made-up catalog, config, prices and usage)', ()
           publishes: ['q'],
           consumes: ['q'],
         },
-        secrets: [],
       },
     ],
   };

@@ -8,7 +8,7 @@
  */
 import { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
-import { findService, serviceConnectUrl, type Catalog, type ServiceSpec } from '../../services/catalog';
+import { findService, JWT_AUDIENCE, serviceConnectUrl, type Catalog, type ServiceSpec } from '../../services/catalog';
 import { AuroraPostgres } from '../aurora/aurora-postgres';
 import { Cache } from '../cache/cache';
 import { DynamoTable } from '../dynamodb/dynamo-table';
@@ -179,12 +179,10 @@ function commonEnvironment(spec: ServiceSpec, config: EnvironmentSettings): Reco
     LOG_LEVEL: config.logLevel,
     AWS_REGION: config.region,
     JWT_ISSUER: `https://${config.domain}`,
-    JWT_AUDIENCE: JWT_AUDIENCE,
+    JWT_AUDIENCE,
   };
 }
 
-/** Audience of the platform's access tokens (the same value locally: scripts/engines/provision.ts). */
-export const JWT_AUDIENCE = 'platform-api';
 
 const serviceSecurityGroup = (contract: PlatformContract, name: string): string => {
   const group = contract.services[name];

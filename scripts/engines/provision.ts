@@ -24,12 +24,12 @@ import {
   catalog as defaultCatalog,
   dlqUrlEnvVar,
   allTables,
+  JWT_AUDIENCE,
   postgresRoles,
   queueUrlEnvVar,
   tableEnvVar,
   type Catalog,
   type KeyAttribute,
-  type PlatformSecretName,
   type QueueSpec,
   type ServiceSpec,
   type TableSpec,
@@ -49,7 +49,6 @@ export type ServiceEnvs = Record<string, Record<string, string>>;
 const NAMESPACE = /^[a-z][a-z0-9-]{0,39}$/;
 
 export const JWT_ISSUER_LOCAL = 'http://localhost:8080';
-export const JWT_AUDIENCE = 'platform-api';
 
 const keySchema = (partitionKey: KeyAttribute, sortKey?: KeyAttribute): KeySchemaElement[] => [
   { AttributeName: partitionKey.name, KeyType: 'HASH' },
@@ -224,10 +223,6 @@ export const provisionNamespace = async (
     return urls;
   };
 
-  // One random value per platform secret and namespace: every service of the namespace shares it.
-  const secrets = Object.fromEntries(
-    from.secrets.map((s) => [s.name, randomBytes(32).toString('base64url')]),
-  ) as Record<PlatformSecretName, string>;
   // One access-token key pair per namespace: the signer gets the private JWK, everyone the public JWKS.
   const tokenKeys = generateLocalTokenKeys();
 
@@ -247,7 +242,6 @@ export const provisionNamespace = async (
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         JWT_ISSUER: JWT_ISSUER_LOCAL,
         JWT_AUDIENCE,
-        ...Object.fromEntries(service.secrets.map((ref) => [ref.env, secrets[ref.secret]])),
         ...service.environment,
       };
       if (needs.tokens) env.TOKEN_VERIFY_JWKS = tokenKeys.publicJwks;

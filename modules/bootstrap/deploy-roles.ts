@@ -169,6 +169,13 @@ export function serviceStackWrites(props: {
       actions: ['ecs:CreateService', 'ecs:UpdateService', 'ecs:DeleteService', 'ecs:TagResource', 'ecs:UntagResource'],
       resources: [arn('ecs', `service/${cluster}/${service}`), arn('ecs', `task-definition/${prefix}:*`)],
     },
+    // The deploy runs the service's one-off migration task before the rollout, in the service's cluster only.
+    {
+      actions: ['ecs:RunTask'],
+      resources: [arn('ecs', `task-definition/${prefix}-migrate:*`)],
+      conditions: { ArnEquals: { 'ecs:cluster': arn('ecs', `cluster/${cluster}`) } },
+    },
+    { actions: ['ecs:DescribeTasks'], resources: [arn('ecs', `task/${cluster}/*`)] },
     {
       actions: [
         'elasticloadbalancing:CreateTargetGroup',

@@ -21,7 +21,7 @@ export const OTLP_ENDPOINT = 'http://127.0.0.1:4318';
 export const appTelemetryEnvironment = (serviceName: string, environment: string, project: string): Record<string, string> => ({
   OTEL_SERVICE_NAME: serviceName,
   OTEL_EXPORTER_OTLP_ENDPOINT: OTLP_ENDPOINT,
-  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
   OTEL_RESOURCE_ATTRIBUTES: `deployment.environment.name=${environment},service.namespace=${project}`,
   OTEL_PROPAGATORS: 'tracecontext',
   // The sampling decision is the collector's (tail sampling keeps every error): the SDK records all.

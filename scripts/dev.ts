@@ -6,10 +6,15 @@
  * process on its catalog port (output prefixed with its name), and the gateway on 8080
  * (--port or GATEWAY_PORT). Ctrl-C stops everything, engines included.
  * --data-dir DIR keeps the engines' data elsewhere (the end-to-end test uses a temp dir).
+ *
+ * Nothing outlives it: every child gets a parent-death signal (scripts/engines/process.ts), so a
+ * SIGKILL of this process or of its process group takes the engines and services with it; a
+ * closed terminal (SIGHUP) or the death of a launcher above it (npm, tsx) stops it cleanly.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { provisionNamespace, startEngines, type RunningEngines } from './engines';
+import { watchLaunchers } from './engines/launcher-watch';
 import type { ManagedProcess } from './engines/process';
 import { isServiceImplemented, REPO_ROOT, serviceEntry, spawnServiceProcess, waitForHttpOk } from './engines/service-process';
 import { startGateway, type Gateway } from './gateway';
@@ -49,6 +54,11 @@ const shutdown = (exitCode: number) =>
 // this process again; a second delivery must not hit Node's default handler mid-shutdown.
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
+process.on('SIGHUP', () => void shutdown(0));
+watchLaunchers((launcher) => {
+  log(`launcher process ${launcher.pid} is gone`);
+  void shutdown(0);
+});
 
 const main = async () => {
   if (fresh) {

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import pino from 'pino';
+import { waitUntil } from '../../../scripts/engines/process';
 import { newEvent } from '../../../services/kit/events';
 import { MIGRATION_LOCK_KEY, migrateDatabase } from '../../../services/user/db/migrate';
 import { outbox } from '../../../services/user/db/schema';
@@ -45,7 +46,13 @@ describe('migrations', () => {
       await holder.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
       let done = false;
       const migrating = migrateDatabase(poolFor(DATABASE_URL), { logger }).then(() => (done = true));
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      await waitUntil('the migrator to wait for the lock', async () => {
+        const { rows } = await holder.query(
+          `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+           WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`,
+        );
+        return rows[0].n > 0;
+      });
       expect(done).toBe(false);
       await holder.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
       await migrating;

@@ -9,6 +9,10 @@ const shared = {
 };
 
 module.exports = {
+  // A per-test timeout only catches a hang; it must never fail a slow machine's correct run
+  // (Jest's 5 s default did, on a busy 2-core box). Files that need longer set their own.
+  // Global, not per project: jest-circus reads only the global value.
+  testTimeout: 60_000,
   projects: [
     { ...shared, displayName: 'infra', testMatch: ['<rootDir>/__tests__/infra/**/*.test.ts'] },
     {

@@ -4,12 +4,17 @@
  * Starts the local engines (PostgreSQL and DynamoDB data kept under .data/ unless --fresh),
  * provisions namespace `dev` from the catalog, runs every implemented service as a child
  * process on its catalog port (output prefixed with its name), and the gateway on 8080
- * (--port or GATEWAY_PORT). Ctrl-C stops everything, engines included.
+ * (--port or GATEWAY_PORT) once every service is ready. Ctrl-C stops everything, engines included.
  * --data-dir DIR keeps the engines' data elsewhere (the end-to-end test uses a temp dir).
+ *
+ * Nothing outlives it: every child gets a parent-death signal (scripts/engines/process.ts), so a
+ * SIGKILL of this process or of its process group takes the engines and services with it; a
+ * closed terminal (SIGHUP) or the death of a launcher above it (npm, tsx) stops it cleanly.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { provisionNamespace, startEngines, type RunningEngines } from './engines';
+import { watchLaunchers } from './engines/launcher-watch';
 import type { ManagedProcess } from './engines/process';
 import { isServiceImplemented, REPO_ROOT, serviceEntry, spawnServiceProcess, waitForHttpOk } from './engines/service-process';
 import { startGateway, type Gateway } from './gateway';
@@ -24,6 +29,8 @@ const flagValue = (flag: string): string | undefined => {
 const DATA_DIR = path.resolve(flagValue('--data-dir') ?? path.join(REPO_ROOT, '.data'));
 /** Above the kit's 25 s drain deadline. */
 const SERVICE_STOP_GRACE_MS = 30_000;
+/** How often a service that is still starting is reported (the wait itself has no deadline). */
+const STARTING_NOTICE_MS = 30_000;
 
 const fresh = args.includes('--fresh');
 const gatewayPort = Number(flagValue('--port') ?? process.env.GATEWAY_PORT ?? 8080);
@@ -49,6 +56,26 @@ const shutdown = (exitCode: number) =>
 // this process again; a second delivery must not hit Node's default handler mid-shutdown.
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
+process.on('SIGHUP', () => void shutdown(0));
+watchLaunchers((launcher) => {
+  log(`launcher process ${launcher.pid} is gone`);
+  void shutdown(0);
+});
+
+/**
+ * Resolves once the service answers its readiness path, however long the machine takes; rejects
+ * only when the process exits first. A slow start is reported, never turned into a failure.
+ */
+const waitReady = async (name: string, url: string, proc: ManagedProcess): Promise<void> => {
+  for (let waited = STARTING_NOTICE_MS; ; waited += STARTING_NOTICE_MS) {
+    try {
+      return await waitForHttpOk(url, proc, STARTING_NOTICE_MS);
+    } catch (error) {
+      if (proc.hasExited()) throw error;
+      log(`"${name}" is not ready after ${waited / 1000} s; still waiting`);
+    }
+  }
+};
 
 const main = async () => {
   if (fresh) {
@@ -80,10 +107,10 @@ const main = async () => {
       const url = `http://127.0.0.1:${spec.containerPort}`;
       upstreams[spec.name] = url;
       try {
-        await waitForHttpOk(`${url}${spec.healthPath}`, proc, 60_000);
+        await waitReady(spec.name, `${url}${spec.healthPath}`, proc);
         log(`"${spec.name}" ready on ${url}`);
       } catch (error) {
-        log(`"${spec.name}" is not ready: ${error instanceof Error ? error.message : String(error)}`);
+        log(`"${spec.name}" did not start: ${error instanceof Error ? error.message : String(error)}`);
       }
     }),
   );

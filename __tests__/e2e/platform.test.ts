@@ -3,21 +3,20 @@
  * process, the gateway), then register → login → pay through the gateway, and both the welcome
  * and exactly one receipt notification appear. Ctrl-C (SIGINT) then stops everything.
  */
+import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, spawnManaged, waitUntil, type ManagedProcess } from '../../scripts/engines/process';
+import { sqsClient } from '../../scripts/engines';
 import { catalog } from '../../services/catalog';
+import { DEV_START_TIMEOUT_MS, startDevStack, type DevStack } from '../support/dev-stack';
 
 jest.setTimeout(180_000);
 
-const REPO_ROOT = path.resolve(__dirname, '../..');
-
-let dev: ManagedProcess;
+let dev: DevStack;
 let gateway: string;
 let dataDir: string;
-const output: string[] = [];
 
 const isListening = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
@@ -27,12 +26,6 @@ const isListening = (port: number): Promise<boolean> =>
       resolve(true);
     });
     socket.once('error', () => resolve(false));
-  });
-
-/** The dev stack's recent output goes into a timeout's message: it says what got stuck. */
-const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> =>
-  waitUntil(what, probe, { timeoutMs, intervalMs: 250 }).catch((error: Error) => {
-    throw new Error(`${error.message}\n--- npm run dev output ---\n${output.slice(-60).join('\n')}`);
   });
 
 const api = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -47,20 +40,30 @@ const api = async (method: string, url: string, body?: unknown, headers: Record<
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'platform-e2e-'));
-  const port = await freePort();
-  gateway = `http://127.0.0.1:${port}`;
-  dev = spawnManaged('npm', ['run', 'dev', '--', '--fresh', '--port', String(port), '--data-dir', dataDir], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', DYNAMODB_ENDPOINT: '', SQS_ENDPOINT: '' },
-    onLine: (line) => output.push(line),
-  });
-  await waitFor('the gateway', async () => (output.some((l) => l.includes('[dev] gateway:')) ? true : undefined), 150_000);
-});
+  dev = await startDevStack({ dataDir, fresh: true });
+  gateway = dev.gateway;
+}, DEV_START_TIMEOUT_MS + 10_000);
 
 afterAll(async () => {
-  if (dev && !dev.hasExited()) await dev.stop('SIGKILL');
+  if (dev && !dev.proc.hasExited()) await dev.proc.stop('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** Visible plus in-flight messages on the dev stack's events queue (its SQS address is in the log). */
+const eventsInQueue = async (): Promise<number> => {
+  const endpoint = /sqs: (http:\/\/\S+)/.exec(dev.output.find((l) => l.includes('sqs: http')) ?? '')?.[1];
+  if (!endpoint) throw new Error('npm run dev printed no SQS address');
+  const sqs = sqsClient(endpoint);
+  try {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'dev-events' }));
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
+  } finally {
+    sqs.destroy();
+  }
+};
 
 test('register → login → pay through the gateway yields a welcome and exactly one receipt', async () => {
   expect((await api('GET', '/health/live')).status).toBe(200);
@@ -87,31 +90,28 @@ test('register → login → pay through the gateway yields a welcome and exactl
   expect(replay.body).toEqual(paid.body);
   expect(replay.headers.get('idempotent-replayed')).toBe('true');
 
-  const notifications = await waitFor(
+  // The replay created no second payment, so no second payment event exists.
+  expect((await api('GET', '/payments', undefined, auth)).body.items.map((p: { id: string }) => p.id)).toEqual([paid.body.id]);
+  await dev.waitFor(
     'the welcome and the receipt notification',
-    async () => {
-      const list = await api('GET', '/notifications', undefined, auth);
-      const items: { type: string }[] = list.body?.items ?? [];
-      return items.length >= 2 ? items : undefined;
-    },
+    async () => ((await api('GET', '/notifications', undefined, auth)).body?.items ?? []).length >= 2,
     60_000,
   );
-  // Give a duplicate a chance to show up before asserting there is none.
-  await new Promise((r) => setTimeout(r, 1500));
+  // Every delivery finished (a duplicate would be one of them): what is listed now is final.
+  await dev.waitFor('an empty events queue', async () => (await eventsInQueue()) === 0, 60_000);
   const final = (await api('GET', '/notifications', undefined, auth)).body.items as { type: string }[];
-  expect(final).toHaveLength(notifications.length);
   expect(final.map((n) => n.type).sort()).toEqual(['payment-receipt', 'welcome']);
 });
 
 test('Ctrl-C stops the gateway, every service and the engines', async () => {
   // A terminal's Ctrl-C signals the whole foreground process group.
-  process.kill(-dev.child.pid!, 'SIGINT');
-  await waitFor('the dev stack to stop', async () => (output.some((l) => l.includes('[dev] stopped')) ? true : undefined), 60_000);
-  await dev.exited;
+  process.kill(-dev.proc.child.pid!, 'SIGINT');
+  await dev.waitForLine('[dev] stopped', 60_000);
+  await dev.proc.exited;
   const ports = [Number(new URL(gateway).port), ...catalog.services.map((s) => s.containerPort)];
   for (const port of ports) expect(await isListening(port)).toBe(false);
   // Every service drained and exited by itself (exit 0), none had to be killed.
   for (const { name } of catalog.services) {
-    expect(output.some((l) => l.includes(`"${name}" exited`))).toBe(false);
+    expect(dev.output.some((l) => l.includes(`"${name}" exited`))).toBe(false);
   }
 });

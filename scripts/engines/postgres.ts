@@ -1,8 +1,9 @@
 /**
  * PostgreSQL 15 from the Debian server binaries: a cluster in a temp dir (or a persistent data
  * dir for `npm run dev`) on a free 127.0.0.1 port with scram-sha-256 auth and a random
- * superuser password. As root, initdb/postgres run as the `postgres` OS user via runuser,
- * because the server refuses to run as root.
+ * superuser password. As root, initdb/postgres run as the `postgres` OS user (the server refuses
+ * to run as root). The server gets SIGINT (fast shutdown) when the harness dies, and a persistent
+ * cluster left behind by a dead harness is recovered at start (see recoverCluster).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,8 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort, isRoot, requireBinary, spawnManaged, waitUntil, type ManagedProcess } from './process';
+import { isRunning, processInfo, processesWorkingIn, type ProcessInfo } from './procfs';
+import { freePort, isRoot, requireBinary, spawnManaged, supervisedArgv, waitUntil, type ManagedProcess } from './process';
 
 export interface PostgresEngine {
   /** Superuser URL on the `postgres` database. */
@@ -90,20 +92,64 @@ const chownTree = (dir: string, uid: number, gid: number): void => {
   }
 };
 
+/** Fast shutdown of a large cluster can take a while; past this, what is left is killed. */
+const ORPHAN_STOP_GRACE_MS = 20_000;
+
+const signalAll = (processes: readonly ProcessInfo[], signal: NodeJS.Signals): void => {
+  for (const p of processes) {
+    try {
+      if (isRunning(p)) process.kill(p.pid, signal);
+    } catch {
+      // exited meanwhile
+    }
+  }
+};
+
+/**
+ * Makes a persistent cluster startable again after the harness that ran it died.
+ * - Processes still working in `pgdata` (an orphaned server of an older harness, or one still in
+ *   the fast shutdown its parent-death signal began) are stopped: SIGINT to the postmaster, SIGKILL
+ *   to whatever is left after the grace. Unless the harness recorded in `ownerFile` still runs:
+ *   then the cluster is in use, and that is an error, not something to recover from.
+ * - With no process in `pgdata`, a postmaster.pid is stale whatever pid it names (dead, a zombie,
+ *   or reused by an unrelated process, which PostgreSQL itself would take for a running server):
+ *   it is removed.
+ */
+const recoverCluster = async (pgdata: string, ownerFile: string): Promise<void> => {
+  if (process.platform !== 'linux') return; // /proc is how the remnants are found
+  const lockFile = path.join(pgdata, 'postmaster.pid');
+  const remnants = () => processesWorkingIn(pgdata);
+  const found = remnants();
+  if (found.length > 0) {
+    const [pid, startTime] = existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8').trim().split(' ').map(Number) : [];
+    if (pid !== undefined && isRunning({ pid, startTime })) {
+      throw new Error(`${pgdata} is in use by the PostgreSQL server of process ${pid} (another npm run dev?): stop that one first`);
+    }
+    const postmasterPid = existsSync(lockFile) ? Number(readFileSync(lockFile, 'utf8').split('\n', 1)[0]) : undefined;
+    signalAll(found.filter((p) => p.pid === postmasterPid), 'SIGINT');
+    await waitUntil(`the orphaned server in ${pgdata} to stop`, () => remnants().length === 0, { timeoutMs: ORPHAN_STOP_GRACE_MS }).catch(
+      async () => {
+        signalAll(remnants(), 'SIGKILL');
+        await waitUntil(`the orphaned server in ${pgdata} to die`, () => remnants().length === 0, { timeoutMs: 5000 });
+      },
+    );
+  }
+  rmSync(lockFile, { force: true });
+};
+
 export const startPostgres = async (options: PostgresOptions = {}): Promise<PostgresEngine> => {
   const binDir = process.env.PG_BIN_DIR ?? DEFAULT_BIN_DIR;
   const initdb = requireBinary(path.join(binDir, 'initdb'), INSTALL_HINT);
   const postgres = requireBinary(path.join(binDir, 'postgres'), INSTALL_HINT);
   const asRoot = isRoot();
-  const runuser = asRoot ? requireBinary('runuser', 'apt-get install -y util-linux') : undefined;
-  // argv prefix so the server never runs as root
-  const asServerUser = (bin: string, args: string[]): [string, string[]] =>
-    runuser ? [runuser, ['-u', SUPERUSER, '--', bin, ...args]] : [bin, args];
+  const user = asRoot ? SUPERUSER : undefined;
 
   const persistent = options.dataDir !== undefined;
   const root = persistent ? path.resolve(options.dataDir!) : mkdtempSync(path.join(os.tmpdir(), 'pg-harness-'));
   const pgdata = path.join(root, 'pgdata');
   const passwordFile = path.join(root, 'password');
+  /** "<pid> <start time>" of the harness process running the server: who may use this cluster. */
+  const ownerFile = path.join(root, 'owner');
   // Only the cluster root is private: its parents (e.g. .data/) must stay traversable for `postgres`.
   mkdirSync(path.dirname(root), { recursive: true });
   if (!existsSync(root)) mkdirSync(root, { mode: 0o700 });
@@ -114,16 +160,21 @@ export const startPostgres = async (options: PostgresOptions = {}): Promise<Post
       const { uid, gid } = postgresUid();
       chownTree(root, uid, gid);
     }
-    const [cmd, args] = asServerUser(initdb, [
+    const [cmd, args] = supervisedArgv(initdb, [
       '-D', pgdata, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${passwordFile}`,
       '--encoding=UTF8', '--no-locale', '--no-sync',
-    ]);
+    ], { user });
     try {
       execFileSync(cmd, args, { stdio: 'pipe' });
     } catch (error) {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
       throw new Error(`initdb failed in ${pgdata}:\n${stderr}`);
     }
+  }
+  if (persistent) {
+    await recoverCluster(pgdata, ownerFile);
+    const self = processInfo(process.pid);
+    if (self) writeFileSync(ownerFile, `${self.pid} ${self.startTime}\n`);
   }
   const password = readFileSync(passwordFile, 'utf8').trim();
   const port = options.port ?? (await freePort());
@@ -141,8 +192,8 @@ export const startPostgres = async (options: PostgresOptions = {}): Promise<Post
   let proc: ManagedProcess | undefined;
   const start = async () => {
     if (proc && !proc.hasExited()) return;
-    const [cmd, args] = asServerUser(postgres, serverArgs);
-    proc = spawnManaged(cmd, args);
+    // The harness dying stops the server the way stop() does.
+    proc = spawnManaged(postgres, serverArgs, { user, parentDeathSignal: 'SIGINT' });
     try {
       await waitUntil(`postgres on port ${port}`, () => isReady(url), { proc, timeoutMs: 30_000 });
     } catch (error) {

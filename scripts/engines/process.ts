@@ -1,7 +1,8 @@
 /**
  * Process plumbing shared by the engine launchers, the dev stack and the test helpers:
  * free ports, binary lookup with install hints, child processes in their own process group
- * (so a kill reaches every descendant and nothing is orphaned), and polling.
+ * (so a kill reaches every descendant) that die with the process that spawned them (so nothing
+ * is orphaned, however the harness dies), and polling.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -42,6 +43,33 @@ export const requireBinary = (nameOrPath: string, installHint: string): string =
 
 export const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
 
+export interface SupervisionOptions {
+  /**
+   * Sent to the child the moment the process that spawned it exits, however that one dies
+   * (SIGKILL included). Default SIGKILL; an engine with data on disk asks for its clean-stop signal.
+   */
+  parentDeathSignal?: NodeJS.Signals;
+  /** Run as this OS user (PostgreSQL refuses to run as root). */
+  user?: string;
+}
+
+/**
+ * The argv that runs `command` under util-linux `setpriv`, which sets the parent-death signal
+ * (prctl PR_SET_PDEATHSIG, a kernel guarantee: no polling, nothing to kill first) and execs the
+ * command, so the child keeps its pid. setpriv changes the user before it sets the signal, because
+ * a uid change clears it. Linux only: elsewhere the command runs as is.
+ */
+export const supervisedArgv = (
+  command: string,
+  args: readonly string[],
+  { parentDeathSignal = 'SIGKILL', user }: SupervisionOptions = {},
+): [string, string[]] => {
+  if (process.platform !== 'linux') return [command, [...args]];
+  const setpriv = requireBinary('setpriv', 'apt-get install -y util-linux');
+  const asUser = user ? [`--reuid=${user}`, `--regid=${user}`, '--init-groups'] : [];
+  return [setpriv, [...asUser, '--pdeathsig', parentDeathSignal, '--', command, ...args]];
+};
+
 export interface ManagedProcess {
   readonly child: ChildProcess;
   /** Last lines of stdout/stderr, for error messages. */
@@ -56,20 +84,22 @@ export interface ManagedProcess {
 const OUTPUT_LINES_KEPT = 40;
 
 /**
- * Spawns `command` as the leader of a new process group. `onLine` receives every output line
- * (stdout and stderr); the last lines are kept for error messages either way.
+ * Spawns `command` as the leader of a new process group, supervised (see supervisedArgv).
+ * `onLine` receives every output line (stdout and stderr); the last lines are kept for error
+ * messages either way.
  */
 export const spawnManaged = (
   command: string,
   args: readonly string[],
-  options: Omit<SpawnOptions, 'detached' | 'stdio'> & { onLine?: (line: string) => void } = {},
+  options: Omit<SpawnOptions, 'detached' | 'stdio'> & SupervisionOptions & { onLine?: (line: string) => void } = {},
 ): ManagedProcess => {
-  const { onLine, ...spawnOptions } = options;
-  return manageProcess(spawn(command, args, { ...spawnOptions, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }), onLine);
+  const { onLine, parentDeathSignal, user, ...spawnOptions } = options;
+  const [cmd, argv] = supervisedArgv(command, args, { parentDeathSignal, user });
+  return manageProcess(spawn(cmd, argv, { ...spawnOptions, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }), onLine);
 };
 
 /** Wraps a child spawned with `detached: true` (its own process group) and piped output. */
-export const manageProcess = (child: ChildProcess, onLine?: (line: string) => void): ManagedProcess => {
+const manageProcess = (child: ChildProcess, onLine?: (line: string) => void): ManagedProcess => {
   const lines: string[] = [];
   const collect = (chunk: Buffer, carry: { rest: string }) => {
     const parts = (carry.rest + chunk.toString('utf8')).split('\n');
@@ -119,7 +149,7 @@ export const manageProcess = (child: ChildProcess, onLine?: (line: string) => vo
         await exited;
         clearTimeout(timer);
       }
-      // Descendants that outlived the leader (e.g. postgres under runuser) die with the group.
+      // Whatever the leader forked into its group and left behind dies with the group.
       signalGroup('SIGKILL');
     },
   };

@@ -25,7 +25,7 @@ const SERVER_SCRIPT = path.join(__dirname, 'fauxqs-server.mjs');
 
 export const startSqs = async (options: { port?: number } = {}): Promise<SqsEngine> => {
   let innerPort: number | undefined;
-  const proc = spawnManaged(process.execPath, [SERVER_SCRIPT, String(process.pid)], {
+  const proc = spawnManaged(process.execPath, [SERVER_SCRIPT], {
     onLine: (line) => {
       if (innerPort === undefined && line.startsWith('{')) innerPort = (JSON.parse(line) as { port: number }).port;
     },

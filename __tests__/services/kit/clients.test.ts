@@ -43,9 +43,9 @@ describe('clients fail fast against a hung endpoint', () => {
     const pool = createPgPool({ DATABASE_URL: `postgres://u:p@127.0.0.1:${port}/db` });
     try {
       const { err, ms } = await timed(pool.query('select 1'));
-      expect(err).toBeInstanceOf(Error);
+      // Ended by the connect timeout, after it (not by the later query timeout, not a hang).
+      expect(err).toMatchObject({ message: expect.stringMatching(/connection timeout|timeout expired/) });
       expect(ms).toBeGreaterThanOrEqual(1900);
-      expect(ms).toBeLessThan(3000);
     } finally {
       await pool.end();
     }
@@ -54,9 +54,8 @@ describe('clients fail fast against a hung endpoint', () => {
   it('DynamoDB: the request timeout bounds a call (endpoint honoured)', async () => {
     const { client } = createDynamo({ ...local, DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}` }, { requestTimeoutMs: 300, maxAttempts: 1 });
     try {
-      const { err, ms } = await timed(client.send(new ListTablesCommand({})));
-      expect(err).toBeInstanceOf(Error);
-      expect(ms).toBeLessThan(1500);
+      const { err } = await timed(client.send(new ListTablesCommand({})));
+      expect(err).toMatchObject({ name: 'TimeoutError', message: expect.stringContaining('300 ms requestTimeout') });
     } finally {
       client.destroy();
     }
@@ -65,9 +64,8 @@ describe('clients fail fast against a hung endpoint', () => {
   it('SQS: the request timeout bounds a call; long-poll clients get wait + 5 s', async () => {
     const sqs = createSqs({ ...local, SQS_ENDPOINT: `http://127.0.0.1:${port}` }, { requestTimeoutMs: 300, maxAttempts: 1 });
     try {
-      const { err, ms } = await timed(sqs.send(new ListQueuesCommand({})));
-      expect(err).toBeInstanceOf(Error);
-      expect(ms).toBeLessThan(1500);
+      const { err } = await timed(sqs.send(new ListQueuesCommand({})));
+      expect(err).toMatchObject({ name: 'TimeoutError', message: expect.stringContaining('300 ms requestTimeout') });
     } finally {
       sqs.destroy();
     }

@@ -39,9 +39,8 @@ describe('createRedis against a real redis-server', () => {
     await redis.call('client', 'pause', '1500', 'ALL');
     const started = Date.now();
     await expect(redis.get('k')).rejects.toThrow(/timed out/i);
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(450);
-    expect(elapsed).toBeLessThan(1000);
+    // Rejected by the command timeout, before the pause ended (after it the GET would succeed).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
     await waitFor('unpause', async () => (await redis.ping()) === 'PONG', 5000);
   });
 
@@ -49,14 +48,12 @@ describe('createRedis against a real redis-server', () => {
     await engine.stop();
     await waitFor('client to notice', async () => redis.status !== 'ready');
 
-    const started = Date.now();
+    // Rejected at once by the client (no offline queue), not after a timeout: never a hang.
+    const failFast = /enableOfflineQueue/;
     const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => redis.get(`k${i}`)));
-    const elapsed = Date.now() - started;
-    expect(results.every((r) => r.status === 'rejected')).toBe(true);
-    expect(elapsed).toBeLessThan(600); // ≤ commandTimeout, never a hang
+    expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'fulfilled'))).toEqual(results.map(() => expect.stringMatching(failFast)));
     const [check] = await runChecks([redisHealthCheck(redis)]);
-    expect(check).toMatchObject({ ok: false });
-    expect(check!.durationMs).toBeLessThan(600);
+    expect(check).toMatchObject({ ok: false, error: expect.stringMatching(failFast) });
     await waitFor('the outage to be logged', async () => log.lines().some((l) => l.msg === 'redis: connection error'));
 
     await engine.start();

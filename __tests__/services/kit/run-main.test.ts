@@ -43,7 +43,7 @@ describe('runMain', () => {
     try {
       await waitUntil('start', () => p.lines().some((l) => l.msg === 'service started'), { timeoutMs: 20_000, intervalMs: 50 });
       const inFlight = fetch(`http://127.0.0.1:${port}/slow`);
-      await new Promise((r) => setTimeout(r, 100));
+      await waitUntil('the request in the handler', () => p.lines().some((l) => l.msg === 'slow: handling'), { timeoutMs: 20_000, intervalMs: 20 });
       p.child.kill('SIGTERM');
       const res = await inFlight;
       expect(res.status).toBe(200);

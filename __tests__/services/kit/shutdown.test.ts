@@ -8,6 +8,7 @@ import { createApp } from '../../../services/kit/app';
 import { baseShape, loadConfig } from '../../../services/kit/config';
 import { KEEP_ALIVE_TIMEOUT_MS, listen } from '../../../services/kit/server';
 import { startService, type ServiceDefinition } from '../../../services/kit/service';
+import { waitUntil } from '../../../scripts/engines/process';
 import { baseEnv } from './helpers';
 
 type Cfg = ReturnType<typeof loadConfig<typeof baseShape>>;
@@ -39,6 +40,7 @@ const slowService = (events: string[], delayMs: number): ServiceDefinition<Cfg> 
     async build({ config, logger, isShuttingDown }) {
       const app = createApp({ serviceName: config.SERVICE_NAME, logger, isShuttingDown });
       app.get('/slow', async (c) => {
+        events.push('request');
         await sleep(delayMs);
         events.push('response');
         return c.json({ ok: true });
@@ -66,7 +68,7 @@ describe('graceful shutdown', () => {
       expect((await get(`${svc.url}/health/live`, agent)).status).toBe(200);
 
       const inFlight = Array.from({ length: 6 }, () => get(`${svc.url}/slow`, agent));
-      await sleep(150);
+      await waitUntil('6 requests in the handler', () => events.filter((e) => e === 'request').length === 6);
       const stopped = svc.stop();
       await sleep(50);
 
@@ -101,10 +103,9 @@ describe('graceful shutdown', () => {
     const events: string[] = [];
     const svc = await startService(slowService(events, 5000), { env: baseEnv(), port: 0, hostname: '127.0.0.1', shutdownDeadlineMs: 300 });
     const stuck = get(`${svc.url}/slow`).catch((err: NodeJS.ErrnoException) => err.code);
-    await sleep(100);
-    const started = Date.now();
+    await waitUntil('the request in the handler', () => events.includes('request'));
     expect(await svc.stop()).toEqual({ clean: false });
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(events).not.toContain('response'); // stopped without waiting for the handler
     expect(await stuck).toBe('ECONNRESET');
     expect(events).toContain('close');
   });

@@ -240,9 +240,8 @@ describe('stop()', () => {
     r.consumer.start();
     await waitFor('three in flight', async () => stuck.calls.length === 3);
 
-    const started = Date.now();
+    // stop() resolves although the three sends never finish (the gate stays shut): it did not wait.
     await r.consumer.stop();
-    expect(Date.now() - started).toBeLessThan(2000);
     // Released at once (visibility 0), not deleted: all three are visible again.
     expect(await queueDepth(r.sqs, r.config.eventsQueueUrl)).toEqual({ visible: 3, inFlight: 0 });
     expect((await r.notifications()).map((n) => n.status)).toEqual(['pending', 'pending', 'pending']);

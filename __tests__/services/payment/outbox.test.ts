@@ -44,27 +44,36 @@ const payMany = async (token: string, count: number, call = pay): Promise<string
   return ids;
 };
 
-const expectExactlyOnce = (events: { data: { paymentId: string } }[], ids: string[]) => {
-  const received = events.map((e) => e.data.paymentId);
-  expect(received).toHaveLength(ids.length);
-  expect(new Set(received)).toEqual(new Set(ids));
+/**
+ * Every payment's event arrived, each payment under exactly one event id. A copy of an event can
+ * arrive too: on a starved machine the SDK retries a SendMessageBatch whose response came too
+ * late although SQS had taken it. That is the outbox's documented at-least-once delivery, and
+ * consumers drop the copy by event id. That two relays never claim the same item is asserted
+ * without timing in stores.test.ts ("competing relays never claim the same item").
+ */
+const expectEveryEvent = (events: { id: string; data: { paymentId: string } }[], ids: string[]) => {
+  const eventIds = new Map<string, Set<string>>();
+  for (const e of events) eventIds.set(e.data.paymentId, (eventIds.get(e.data.paymentId) ?? new Set()).add(e.id));
+  expect([...eventIds.keys()].sort()).toEqual([...ids].sort());
+  expect([...eventIds.values()].filter((idsOfOnePayment) => idsOfOnePayment.size !== 1)).toEqual([]);
 };
 
-it('keeps taking payments while SQS is down and delivers every event exactly once after it returns', async () => {
+it('keeps taking payments while SQS is down and delivers every event after it returns', async () => {
   await sqsEngine.stop();
   const token = await svc.token(randomUUID());
   const ids = await payMany(token, 100);
-  // Readiness ignores SQS on purpose: the outbox absorbs the outage.
-  expect((await svc.call('GET', '/health/ready')).status).toBe(200);
+  // Readiness ignores SQS on purpose: the outbox absorbs the outage. (Waited for, not sampled: on a
+  // busy machine another check may miss its 1 s timeout once.)
+  await eventually('readiness 200 while SQS is down', async () => (await svc.call('GET', '/health/ready')).status === 200, 30_000);
   await new Promise((resolve) => setTimeout(resolve, 500)); // let the relay fail a few rounds
   expect(await outbox.pendingCount()).toBe(100);
 
   await sqsEngine.start();
   await eventually('the outbox to drain', async () => (await outbox.pendingCount()) === 0, 60_000);
-  expectExactlyOnce(await drainPaymentEvents(svc.sqs, svc.env.QUEUE_EVENTS_URL!), ids);
+  expectEveryEvent(await drainPaymentEvents(svc.sqs, svc.env.QUEUE_EVENTS_URL!), ids);
 });
 
-it('two tasks relaying one outbox send each event once', async () => {
+it('two tasks relaying one outbox deliver every event', async () => {
   const replica = await svc.startReplica();
   const viaReplica = (token: string, amount: number) =>
     fetch(`${replica.url}/payments`, {
@@ -76,5 +85,5 @@ it('two tasks relaying one outbox send each event once', async () => {
   // Interleaved on both tasks, so both relays are kicked and scan the same items.
   const [a, b] = await Promise.all([payMany(token, 60), payMany(token, 60, viaReplica as typeof pay)]);
   await eventually('the outbox to drain', async () => (await outbox.pendingCount()) === 0, 60_000);
-  expectExactlyOnce(await drainPaymentEvents(svc.sqs, svc.env.QUEUE_EVENTS_URL!), [...a, ...b]);
+  expectEveryEvent(await drainPaymentEvents(svc.sqs, svc.env.QUEUE_EVENTS_URL!), [...a, ...b]);
 });

@@ -53,8 +53,9 @@ it('a request whose lock was taken over while it stalled does not commit, and an
   const userId = randomUUID();
   const key = 'stalled';
   const input = { amount: 100, currency: 'EUR' as const };
-  const later = Date.now() + LOCK_MS + 1;
-  const winner = task(dynamo.doc, () => later);
+  // The retry's clock runs LOCK_MS ahead of real time, so whenever the stalled task took the
+  // lock (a loaded machine can take long before it does), that lock has lapsed for the retry.
+  const winner = task(dynamo.doc, () => Date.now() + LOCK_MS + 1);
   let winnerOutcome: Awaited<ReturnType<typeof winner.create>> | undefined;
   // The slow task's client: just before its transaction goes out, the lock lapses and the
   // retry (on another task, LOCK_MS later) takes the key over and commits.

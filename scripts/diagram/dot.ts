@@ -1,7 +1,7 @@
 /**
  * The diagram model as Graphviz DOT: tiers as clusters (edge / VPC with its public, private-app
  * and isolated-data subnets per availability zone / regional services / observability / delivery),
- * left-to-right request flow, one style per kind of arrow and a legend drawn with the same styles.
+ * left-to-right request flow, one colour and line style per kind of arrow, and a legend of them.
  * Pure and deterministic: the same model gives the same text.
  */
 import { NODE, type DiagramModel, type Link, type LinkKind, type ServiceModel, type TableModel, type Tier } from './model';
@@ -12,9 +12,8 @@ export const FONT_FAMILY = 'DejaVu Sans';
 interface EdgeStyle {
   readonly legend: string;
   readonly color: string;
-  readonly style: 'solid' | 'dashed' | 'dotted' | 'bold';
+  readonly style: 'solid' | 'dashed' | 'dotted';
   readonly penwidth: number;
-  readonly arrowhead?: string;
   readonly dir?: 'none';
 }
 
@@ -49,23 +48,29 @@ const FILL = {
   regional: '#f4f4f4',
   observability: '#fff0f5',
   delivery: '#e8f7f6',
-  legend: '#ffffff',
 } as const;
 
 // --- DOT text helpers -------------------------------------------------------------------------
 
 const quote = (id: string): string => `"${id.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 const html = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const attrs = (values: Record<string, string | number | undefined>): string =>
+/** A Graphviz HTML-like label (written between `<` and `>` instead of quotes). */
+class HtmlLabel {
+  constructor(readonly markup: string) {}
+}
+
+type Attributes = Record<string, string | number | HtmlLabel | undefined>;
+
+const attrs = (values: Attributes): string =>
   Object.entries(values)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${typeof v === 'string' && v.startsWith('<') && v.endsWith('>') ? v : typeof v === 'number' ? v : quote(v!)}`)
+    .map(([k, v]) => `${k}=${v instanceof HtmlLabel ? `<${v.markup}>` : typeof v === 'number' ? v : quote(v!)}`)
     .join(', ');
 
-/** An HTML label: a bold title and smaller detail lines. */
-const label = (title: string, ...details: (string | undefined)[]): string => {
+/** A node label: a bold title and smaller detail lines. */
+const label = (title: string, ...details: (string | undefined)[]): HtmlLabel => {
   const lines = details.filter((d): d is string => Boolean(d)).map((d) => `<font point-size="9" color="#393939">${html(d)}</font>`);
-  return `<<b>${html(title)}</b>${lines.map((l) => `<br/>${l}`).join('')}>`;
+  return new HtmlLabel(`<b>${html(title)}</b>${lines.map((l) => `<br/>${l}`).join('')}`);
 };
 
 class Dot {
@@ -76,15 +81,15 @@ class Dot {
     this.lines.push(`${'  '.repeat(this.depth)}${text}`);
   }
 
-  node(id: string, values: Record<string, string | number | undefined>): void {
+  node(id: string, values: Attributes): void {
     this.line(`${quote(id)} [${attrs(values)}];`);
   }
 
-  edge(from: string, to: string, values: Record<string, string | number | undefined>): void {
+  edge(from: string, to: string, values: Attributes): void {
     this.line(`${quote(from)} -> ${quote(to)} [${attrs(values)}];`);
   }
 
-  cluster(id: string, values: Record<string, string | number | undefined>, body: () => void): void {
+  cluster(id: string, values: Attributes, body: () => void): void {
     this.line(`subgraph ${quote(`cluster_${id}`)} {`);
     this.depth++;
     this.line(`graph [${attrs(values)}];`);
@@ -223,16 +228,28 @@ export function toDot(model: DiagramModel): string {
   const present = new Set<LinkKind>();
   for (const l of aggregateTelemetry(model.links, services)) {
     present.add(l.kind);
-    const extra: Record<string, string | number | undefined> = RANKS[l.kind] ? {} : { constraint: 'false' };
-    // The isolated tier shares the services' column (below them: see `order`).
-    if (l.to === NODE.aurora || l.to === NODE.cache) extra.constraint = 'false';
+    const extra: Attributes = RANKS[l.kind] ? {} : { constraint: 'false' };
+    let { from, to } = l;
+    // The isolated tier stays in the private tier's columns, under it: the VPC reads top to bottom.
+    if (to === NODE.aurora || to === NODE.cache) extra.constraint = 'false';
     // Observability gets its own column right of the regional services.
     if (l.kind === 'telemetry') extra.minlen = 2;
-    let { from, to } = l;
-    if (from === NODE.cluster) [from, extra.ltail] = [services[Math.floor(services.length / 2)]?.id ?? NODE.alb, 'cluster_ecs'];
-    if (to === NODE.platform) [to, extra.lhead, extra.constraint] = [NODE.alb, 'cluster_vpc', 'false'];
-    const row = /^(ecr|table):/.exec(to);
-    if (row) [to, extra.headport, extra.constraint] = [row[1] === 'ecr' ? 'ecr' : 'dynamodb', `${portOf(to)}:w`, row[1] === 'ecr' ? 'false' : undefined];
+    // Arrows from the ECS cluster start at its border; the platform pipeline's end at the VPC's.
+    if (from === NODE.cluster) {
+      extra.ltail = 'cluster_ecs';
+      from = services[Math.floor(services.length / 2)]?.id ?? NODE.alb;
+    }
+    if (to === NODE.platform) {
+      Object.assign(extra, { lhead: 'cluster_vpc', constraint: 'false' });
+      to = NODE.alb;
+    }
+    // Tables and repositories are rows of one node each: the arrow points at the row.
+    if (to.startsWith('table:') || to.startsWith('ecr:')) {
+      extra.headport = `${portOf(to)}:w`;
+      // Pipelines sit left of the services; ECR's column is decided by the services' data.
+      if (to.startsWith('ecr:')) extra.constraint = 'false';
+      to = to.startsWith('ecr:') ? 'ecr' : 'dynamodb';
+    }
     dot.edge(from, to, { ...edgeLook(l.kind), label: l.label, ...extra });
   }
   if (o.metricsNamespace) dot.edge(NODE.logs, NODE.metrics, { ...edgeLook('telemetry'), label: 'EMF', constraint: 'false' });
@@ -242,8 +259,8 @@ export function toDot(model: DiagramModel): string {
   dot.node('legend', { shape: 'plain', label: legend([...present]) });
 
   // Top-to-bottom order within a column: an invisible flat edge (minlen 0) puts its tail below its
-  // head in a left-to-right layout. The regional column puts what the services use first on top
-  // and ECR last, next to the pipelines.
+  // head in a left-to-right layout. Observability reads from traces down to notifications; the
+  // regional column puts what the services use first on top and ECR last, next to the pipelines.
   const order = (topToBottom: readonly string[]) => {
     for (let i = 1; i < topToBottom.length; i++) dot.edge(topToBottom[i]!, topToBottom[i - 1]!, { style: 'invis', minlen: 0 });
   };
@@ -281,30 +298,30 @@ const cluster = (title: string, fill: string, color: string, penwidth = 1) => ({
 
 const edgeLook = (kind: LinkKind) => {
   const s = EDGE_STYLES[kind];
-  return { color: s.color, fontcolor: s.color, style: s.style, penwidth: s.penwidth, arrowhead: s.arrowhead, dir: s.dir };
+  return { color: s.color, fontcolor: s.color, style: s.style, penwidth: s.penwidth, dir: s.dir };
 };
 
 /** A tier's subnets, one cell per availability zone: zone, CIDR and what sits there. */
-function zoneTable(zones: DiagramModel['network']['zones'], tier: Tier, extra: (zone: DiagramModel['network']['zones'][number]) => string | undefined): string {
+function zoneTable(zones: DiagramModel['network']['zones'], tier: Tier, extra: (zone: DiagramModel['network']['zones'][number]) => string | undefined): HtmlLabel {
   const cells = zones
     .filter((z) => z.subnets[tier])
     .map((z) => {
       const more = extra(z);
       return `<td bgcolor="white" cellpadding="4"><font point-size="10"><b>${html(z.name)}</b><br/>${html(z.subnets[tier]!)}${more ? `<br/>${html(more)}` : ''}</font></td>`;
     });
-  return `<<table border="0" cellborder="1" cellspacing="3" color="#8d8d8d"><tr>${cells.join('')}</tr></table>>`;
+  return new HtmlLabel(`<table border="0" cellborder="1" cellspacing="3" color="#8d8d8d"><tr>${cells.join('')}</tr></table>`);
 }
 
 /** A record node: a bold title and one row per item, each row a port arrows can point at. */
-function rowsLabel(title: string, rows: readonly { port: string; text: string; detail?: string }[]): string {
+function rowsLabel(title: string, rows: readonly { port: string; text: string; detail?: string }[]): HtmlLabel {
   const cells = rows.map(
     (r) => `<tr><td port="${html(r.port)}" align="left" bgcolor="white">${html(r.text)}${r.detail ? ` <font point-size="9" color="#525252">${html(r.detail)}</font>` : ''}</td></tr>`,
   );
-  return `<<table border="1" cellborder="0" cellspacing="2" cellpadding="3" bgcolor="#f2f4f8" color="#8d8d8d"><tr><td><b>${html(title)}</b></td></tr>${cells.join('')}</table>>`;
+  return new HtmlLabel(`<table border="1" cellborder="0" cellspacing="2" cellpadding="3" bgcolor="#f2f4f8" color="#8d8d8d"><tr><td><b>${html(title)}</b></td></tr>${cells.join('')}</table>`);
 }
 
 /** DynamoDB: one row per table with its key, indexes and TTL. */
-function tablesLabel(tables: readonly TableModel[], short: (name: string) => string): string {
+function tablesLabel(tables: readonly TableModel[], short: (name: string) => string): HtmlLabel {
   const facts = [tables.every((t) => t.onDemand) ? 'on-demand' : undefined, tables.every((t) => t.pointInTimeRecovery) ? 'PITR' : undefined].filter(Boolean);
   return rowsLabel(
     `DynamoDB tables${facts.length ? ` (${facts.join(', ')})` : ''}`,
@@ -319,9 +336,9 @@ function tablesLabel(tables: readonly TableModel[], short: (name: string) => str
 }
 
 /** Sample strokes drawn as text: solid ━, dashed ╍, dotted ┅, in each kind's colour. */
-const STROKES: Readonly<Record<EdgeStyle['style'], string>> = { solid: '━━━━', bold: '━━━━', dashed: '╍╍╍╍', dotted: '┅┅┅┅' };
+const STROKES: Readonly<Record<EdgeStyle['style'], string>> = { solid: '━━━━', dashed: '╍╍╍╍', dotted: '┅┅┅┅' };
 
-function legend(kinds: readonly LinkKind[]): string {
+function legend(kinds: readonly LinkKind[]): HtmlLabel {
   const present = (Object.keys(EDGE_STYLES) as LinkKind[]).filter((k) => kinds.includes(k));
   const rows = present
     .filter((k, i) => present.findIndex((other) => EDGE_STYLES[other].legend === EDGE_STYLES[k].legend) === i)
@@ -329,11 +346,11 @@ function legend(kinds: readonly LinkKind[]): string {
       const s = EDGE_STYLES[k];
       return `<tr><td align="left"><font color="${s.color}">${STROKES[s.style]}${s.dir === 'none' ? '' : '▶'}</font></td><td align="left">${html(s.legend)}</td></tr>`;
     });
-  return `<<table border="1" cellborder="0" cellspacing="2" cellpadding="2" color="#8d8d8d" bgcolor="white"><tr><td colspan="2" align="left"><b>Legend</b></td></tr>${rows.join('')}</table>>`;
+  return new HtmlLabel(`<table border="1" cellborder="0" cellspacing="2" cellpadding="2" color="#8d8d8d" bgcolor="white"><tr><td colspan="2" align="left"><b>Legend</b></td></tr>${rows.join('')}</table>`);
 }
 
 /** A service node: what runs, how big, how many, and its sidecars. */
-function serviceLabel(s: ServiceModel): string {
+function serviceLabel(s: ServiceModel): HtmlLabel {
   return label(
     `ECS service ${s.name}`,
     s.description,

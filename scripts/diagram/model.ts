@@ -662,8 +662,11 @@ const optional = <K extends string, V>(key: K, value: V | undefined | null | fal
 
 const isLiteral = (value: string | undefined): value is string => value !== undefined && !value.includes('${');
 
-/** `writer` or `reader`, from the construct path (`prod-platform/aurora/writer`): Terraform has no such attribute. */
-const instanceRole = (r: Resource): string => (str(obj(obj(r.body['//']).metadata).path)?.split('/').pop()?.startsWith('writer') ? 'writer' : 'reader');
+/**
+ * `writer` or `reader`. Terraform has no such attribute (Aurora makes the first instance the
+ * writer); modules/aurora names that instance's construct `writer`, which its logical id keeps.
+ */
+const instanceRole = (r: Resource): string => (/(^|_)writer(_|$)/.test(r.name) ? 'writer' : 'reader');
 
 const pathsOf = (rule: Resource): string[] => list(rule.body.condition).flatMap((c) => list(obj(obj(c).path_pattern).values).map((v) => str(v)!));
 

@@ -16,17 +16,38 @@ import { synthesizeWithPolicy } from '../modules/policy';
 import { catalog, ENVIRONMENT_NAMES } from '../services/catalog';
 import { toDot } from './diagram/dot';
 import { diagramModel } from './diagram/model';
-import { diagramFonts, renderPng, renderSvg } from './diagram/render';
-import { SynthesizedApp } from './diagram/terraform';
+import { diagramFonts } from './diagram/fonts';
+import { renderPng, renderSvg } from './diagram/render';
+import { DiagramError, SynthesizedApp } from './diagram/terraform';
 import { run } from './synth-support';
 
-export const DIAGRAM_DIR = 'docs/diagrams';
+const DIAGRAM_DIR = 'docs/diagrams';
+
+const USAGE = 'usage: npm run diagram [-- --out <dir>] [--no-png]';
+
+function options(): { out: string; png: boolean } {
+  try {
+    const { values } = parseArgs({ options: { out: { type: 'string', default: DIAGRAM_DIR }, 'no-png': { type: 'boolean', default: false } } });
+    return { out: values.out!, png: !values['no-png'] };
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
 
 void run(async () => {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: DIAGRAM_DIR }, 'no-png': { type: 'boolean', default: false } } });
-  const out = values.out!;
+  try {
+    await generate(options());
+  } catch (error) {
+    if (!(error instanceof DiagramError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+});
+
+async function generate({ out, png }: { out: string; png: boolean }): Promise<void> {
   // Fail on missing fonts before the synth, not after it.
-  const fonts = values['no-png'] ? undefined : diagramFonts();
+  const fonts = png ? diagramFonts() : undefined;
   const outdir = mkdtempSync(join(tmpdir(), 'diagram-synth-'));
   try {
     // Real mode, as deployed; the policy pack's warnings are `npm run synth`'s to print, its errors still fail.
@@ -46,4 +67,4 @@ void run(async () => {
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
-});
+}

@@ -7,6 +7,7 @@ import { namePrefix } from '../../modules/stacks/environment';
 import { DELIVERY_STACK_NAME } from '../../modules/stacks/naming';
 import { EDGE_STYLES, toDot } from '../../scripts/diagram/dot';
 import { diagramModel, NODE, type DiagramModel, type LinkKind } from '../../scripts/diagram/model';
+import { diagramFonts, fontDirectories } from '../../scripts/diagram/fonts';
 import { readTextChunk, sha256, withTextChunk } from '../../scripts/diagram/png';
 import { SynthesizedApp } from '../../scripts/diagram/terraform';
 import { allTables, callersOf, catalog, type Catalog, type EnvironmentName } from '../../services/catalog';
@@ -168,6 +169,13 @@ describe('a service added to the catalog', () => {
 describe('diagram inputs and outputs', () => {
   it('fails with the missing stack named when the environment was not synthesized', () => {
     expect(() => diagramModel(new SynthesizedApp({}), 'prod', catalog)).toThrow('diagram: no synthesized stack "prod-platform"');
+  });
+
+  it('draws the PNG with DejaVu Sans from DIAGRAM_FONT_DIR first, and names what to install when it is missing', () => {
+    expect(fontDirectories({ DIAGRAM_FONT_DIR: '/opt/fonts' })[0]).toBe('/opt/fonts');
+    expect(() => diagramFonts(['/nonexistent/fonts'])).toThrow(
+      /^diagram: the PNG is drawn with DejaVu Sans \(DejaVuSans.ttf, DejaVuSans-Bold.ttf\), found in none of \/nonexistent\/fonts\. Install it \(Debian\/Ubuntu: apt-get install fonts-dejavu-core/,
+    );
   });
 
   it('records the source SVG hash in a PNG text chunk and reads it back', () => {

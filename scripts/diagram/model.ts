@@ -8,7 +8,7 @@
  */
 import { DELIVERY_STACK_NAME, platformStackName } from '../../modules/stacks/naming';
 import type { Catalog, EnvironmentName } from '../../services/catalog';
-import { addressOf, list, num, obj, str, type Json, type Resource, type SynthesizedApp } from './terraform';
+import { addressOf, DiagramError, list, num, obj, str, type Json, type Resource, type SynthesizedApp } from './terraform';
 
 /** What an arrow means; dot.ts owns how each kind looks (and the legend). */
 export type LinkKind =
@@ -281,7 +281,7 @@ class ModelBuilder {
 
   private taskDefinition(stack: string): Resource {
     const task = this.app.refsOfType(stack, this.ecsService(stack).body.task_definition, 'aws_ecs_task_definition')[0];
-    if (!task) throw new Error(`diagram: ${stack}: the ECS service references no task definition`);
+    if (!task) throw new DiagramError(`diagram: ${stack}: the ECS service references no task definition`);
     return task;
   }
 

@@ -25,6 +25,11 @@ export interface Resource {
   readonly body: Body;
 }
 
+/** An input the diagram cannot be drawn from (missing stack, font, reference): one line, no stack trace. */
+export class DiagramError extends Error {
+  override readonly name = 'DiagramError';
+}
+
 /** Typed reads of JSON values (undefined when the value has another shape). */
 export const str = (value: Json | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
 export const num = (value: Json | undefined): number | undefined =>
@@ -71,7 +76,7 @@ export class SynthesizedApp {
 
   private json(stack: string): TerraformJson {
     const json = this.stacks.get(stack);
-    if (!json) throw new Error(`diagram: no synthesized stack "${stack}" (stacks: ${this.stackNames().join(', ')})`);
+    if (!json) throw new DiagramError(`diagram: no synthesized stack "${stack}" (stacks: ${this.stackNames().join(', ')})`);
     return json;
   }
 
@@ -85,13 +90,13 @@ export class SynthesizedApp {
   /** The one resource of `type` in `stack`, or undefined when there is none; several is an error. */
   optional(stack: string, type: string): Resource | undefined {
     const all = this.resources(stack, type);
-    if (all.length > 1) throw new Error(`diagram: expected at most one ${type} in ${stack}, found ${all.length}`);
+    if (all.length > 1) throw new DiagramError(`diagram: expected at most one ${type} in ${stack}, found ${all.length}`);
     return all[0];
   }
 
   only(stack: string, type: string): Resource {
     const found = this.optional(stack, type);
-    if (!found) throw new Error(`diagram: expected one ${type} in ${stack}, found none`);
+    if (!found) throw new DiagramError(`diagram: expected one ${type} in ${stack}, found none`);
     return found;
   }
 
@@ -126,7 +131,7 @@ export class SynthesizedApp {
       for (const [, remote, output] of text.matchAll(REMOTE_OUTPUT_REF)) {
         const source = this.remoteStack(stack, remote!);
         const value = this.json(source).output?.[output!];
-        if (!value) throw new Error(`diagram: ${stack} reads output "${output}" that ${source} does not publish`);
+        if (!value) throw new DiagramError(`diagram: ${stack} reads output "${output}" that ${source} does not publish`);
         for (const r of this.refs(source, value.value)) found.set(addressOf(r), r);
       }
     }
@@ -142,7 +147,7 @@ export class SynthesizedApp {
   private remoteStack(stack: string, remote: string): string {
     const key = (this.json(stack).data?.terraform_remote_state?.[remote]?.config as { key?: string } | undefined)?.key;
     const source = this.stackNames().find((name) => key !== undefined && this.stateKey(name) === key);
-    if (!source) throw new Error(`diagram: ${stack}'s remote state "${remote}" (key ${key}) matches no synthesized stack`);
+    if (!source) throw new DiagramError(`diagram: ${stack}'s remote state "${remote}" (key ${key}) matches no synthesized stack`);
     return source;
   }
 }

@@ -1,8 +1,12 @@
 /** Opaque cursors: base64url(JSON). Clients must not build them; a bad one is a 400. */
 import type { ZodType } from 'zod';
 import { badRequest } from './errors';
+import { text } from './text';
 
 const MAX_CURSOR_LENGTH = 1024;
+
+/** The `cursor` query parameter: the kit's text rules and length; its content is checked by `decodeCursor`. */
+export const cursorQuery = text({ max: MAX_CURSOR_LENGTH }).openapi({ description: 'Opaque cursor from the previous page (`nextCursor`)' });
 
 export const encodeCursor = (value: unknown): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 

@@ -110,6 +110,8 @@ export const clientErrorHandler =
       ['X-Request-Id', requestId],
       ...extraHeaders,
     ];
-    socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\n${headers.map(([n, v]) => `${n}: ${v}`).join('\r\n')}\r\n\r\n${body}`);
+    // A HEAD request's answer carries no body (the client would read it as the next response).
+    const head = err.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+    socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\n${headers.map(([n, v]) => `${n}: ${v}`).join('\r\n')}\r\n\r\n${head ? '' : body}`);
     lingeringClose(socket);
   };

@@ -34,6 +34,12 @@ describe('kit server limits', () => {
     expectJsonError(await rawRequest(server.url, rawGet('/echo', many)), 431, 'headers_too_large');
   });
 
+  it('answers a HEAD request without a body (the client would read it as the next response)', async () => {
+    const res = await rawRequest(server.url, `HEAD /echo HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(MAX_HEADER_BYTES)}\r\n\r\n`);
+    expect({ status: res.status, error: res.error, connection: res.headers.connection, body: res.body }).toEqual({ status: 431, error: undefined, connection: 'close', body: '' });
+    expect(Number(res.headers['content-length'])).toBeGreaterThan(0);
+  });
+
   it(`414 uri_too_long for a request target over ${MAX_URL_BYTES} bytes, whether or not it fits the header limit`, async () => {
     const res = await rawRequest(server.url, rawGet(`/echo?q=${'q'.repeat(MAX_URL_BYTES)}`));
     expectJsonError(res, 414, 'uri_too_long');

@@ -2,6 +2,10 @@
  * Local stand-in for the ALB: routes by the catalog's listener rules (path patterns with the
  * ALB's `*` / `?` wildcards, case-sensitive, path only, lowest priority number first), answers
  * unknown paths with the platform's JSON 404, and streams requests and responses through.
+ * Same limits and connection handling as the services (services/kit/limits.ts, connection.ts):
+ * JSON 414/431/400 for what its parser rejects; an answer sent before the client's body arrived
+ * in full closes the connection (lingering). Upstream connections are pooled; one that failed is
+ * never reused, and an idempotent request without a body is retried once on a fresh connection.
  *
  *   npx tsx scripts/gateway.ts [--port 8080]   # upstreams: 127.0.0.1:<containerPort>
  */
@@ -59,7 +63,7 @@ const UPSTREAM_TIMEOUT_MS = 60_000;
  * RFC 9110 §9.2.2 idempotent methods; only without a request body, since the gateway streams
  * bodies and cannot replay them (PUT and DELETE carry none in this API).
  */
-export const RETRIED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const RETRIED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 /** Connection failures after which a retry can succeed (not: refused, timed out). */
 const RETRYABLE_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
@@ -81,6 +85,7 @@ const sendError = (req: IncomingMessage, res: ServerResponse, status: number, co
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId });
   res.end(body);
 };
+
 export interface GatewayOptions {
   /** Service name → base URL (e.g. http://127.0.0.1:3001). */
   upstreams: Readonly<Record<string, string>>;

@@ -59,13 +59,36 @@ export const listen = async (fetch: FetchHandler, opts: { port: number; hostname
   server.on('clientError', clientErrorHandler(SECURITY_HEADERS));
 
   const connections = new Map<Socket, ConnectionState>();
-  server.on('connection', (socket: Socket) => {
-    connections.set(socket, { requests: 0, idleSince: performance.now() });
-    socket.once('close', () => connections.delete(socket));
-  });
-
   const inFlight = new Set<ServerResponse>();
   let draining = false;
+  const idleTimers = new Set<NodeJS.Timeout>();
+
+  /** During the drain: close `socket` once it has been idle for `DRAIN_IDLE_MS`, unless it is used meanwhile. */
+  const closeWhenIdle = (socket: Socket, connection: ConnectionState): void => {
+    if (connection.requests > 0) return; // closes after its response
+    const bytesRead = socket.bytesRead;
+    const closeIfStillIdle = (): void => {
+      // Anything received since (a request, even half of one) is answered, and that
+      // response (`Connection: close`) closes the connection.
+      if (connection.requests === 0 && socket.bytesRead === bytesRead) socket.destroy();
+    };
+    // setImmediate: runs after this turn's I/O poll, so a request already waiting in the
+    // socket is read (and counted) before the check, even when the event loop is late.
+    const wait = Math.max(0, DRAIN_IDLE_MS - (performance.now() - connection.idleSince));
+    const timer = setTimeout(() => {
+      idleTimers.delete(timer);
+      setImmediate(closeIfStillIdle);
+    }, wait);
+    idleTimers.add(timer);
+  };
+
+  server.on('connection', (socket: Socket) => {
+    const connection = { requests: 0, idleSince: performance.now() };
+    connections.set(socket, connection);
+    socket.once('close', () => connections.delete(socket));
+    if (draining) closeWhenIdle(socket, connection);
+  });
+
   // Prepended so it runs before the Hono listener writes anything.
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     inFlight.add(res);
@@ -96,7 +119,6 @@ export const listen = async (fetch: FetchHandler, opts: { port: number; hostname
     (closing ??= new Promise<boolean>((resolve) => {
       draining = true;
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
-      const idleTimers: NodeJS.Timeout[] = [];
       const done = (clean: boolean): void => {
         clearTimeout(deadline);
         for (const timer of idleTimers) clearTimeout(timer);
@@ -106,22 +128,12 @@ export const listen = async (fetch: FetchHandler, opts: { port: number; hostname
         for (const socket of connections.keys()) socket.destroy();
         done(false);
       }, deadlineMs);
-      // Stop accepting; called on net.Server because http.Server#close() (Node ≥ 19) also destroys
-      // every idle keep-alive connection at once. The callback runs once every connection closed.
-      NetServer.prototype.close.call(server, () => done(true));
-      for (const [socket, connection] of connections) {
-        if (connection.requests > 0) continue; // closes after its response
-        const bytesRead = socket.bytesRead;
-        const closeIfStillIdle = (): void => {
-          // Anything received since (a request, even half of one) is answered, and that
-          // response (`Connection: close`) closes the connection.
-          if (connection.requests === 0 && socket.bytesRead === bytesRead) socket.destroy();
-        };
-        // setImmediate: runs after this turn's I/O poll, so a request already waiting in the
-        // socket is read (and counted) before the check, even when the event loop is late.
-        const wait = Math.max(0, DRAIN_IDLE_MS - (performance.now() - connection.idleSince));
-        idleTimers.push(setTimeout(() => setImmediate(closeIfStillIdle), wait));
-      }
+      for (const [socket, connection] of connections) closeWhenIdle(socket, connection);
+      // Stop accepting after this turn's I/O poll: connections the kernel already completed (a
+      // client may be sending on them) are accepted and served rather than reset. On net.Server,
+      // because http.Server#close() (Node ≥ 19) also destroys every idle keep-alive connection at
+      // once. The callback runs once every connection closed.
+      setImmediate(() => NetServer.prototype.close.call(server, () => done(true)));
     }));
 
   return { server, port, url: `http://127.0.0.1:${port}`, inFlight: () => inFlight.size, close };

@@ -1,6 +1,7 @@
 /**
  * The app factory every service starts from: request id, request-scoped logger and access log,
- * secure headers, health endpoints, JSON 404, the shared error handler and `/openapi.json`.
+ * secure headers, health endpoints, JSON 404 and 414, the shared error handler, `/openapi.json`,
+ * and `Connection: close` for answers sent before the request body arrived in full.
  */
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';

@@ -83,7 +83,8 @@ const defect = (req: FuzzRequest, answer: Answer): string | undefined => {
   if (answer.error !== undefined) return `no answer: ${answer.error}`;
   const status = answer.status!;
   if (status >= 500) return `status ${status}`;
-  if (status < 400 || req.method === 'HEAD') return undefined;
+  if (status < 400) return req.mustReject ? `accepted (${status}): a field without the kit's text rules?` : undefined;
+  if (req.method === 'HEAD') return undefined;
   if (!String(answer.headers['content-type']).startsWith('application/json')) return `content-type ${answer.headers['content-type']}`;
   let body: { error?: { code?: unknown; message?: unknown; details?: unknown }; requestId?: unknown };
   try {

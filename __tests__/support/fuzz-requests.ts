@@ -71,6 +71,8 @@ export interface FuzzRequest {
   headers: Record<string, string>;
   body?: string | Buffer;
   raw?: string;
+  /** A request no route may accept (a 2xx is a defect too). */
+  mustReject?: boolean;
 }
 
 export interface FuzzContext {
@@ -330,9 +332,9 @@ export const HOSTILE_TEXT: readonly (readonly [label: string, value: string])[] 
 ];
 
 /**
- * Every string-accepting field of every route (body property, path and query parameter) with
- * every hostile text class, everything else valid: the defect reaches the deepest layer
- * (database, table, queue), where a NUL once became a 500.
+ * Every field of every route (body property, path and query parameter) with every hostile text
+ * class, everything else valid: each must be rejected (a field without the kit's text rules
+ * accepts some), and the defect reaches the deepest layer, where a NUL once became a 500.
  */
 export const systematicRequests = (ctx: FuzzContext): FuzzRequest[] => {
   let keys = 0;
@@ -346,7 +348,7 @@ export const systematicRequests = (ctx: FuzzContext): FuzzRequest[] => {
       const headers: Record<string, string> = { authorization: `Bearer ${ctx.token}` };
       if (route.headers.includes('idempotency-key')) headers['idempotency-key'] = `fuzz-${(keys += 1)}`;
       if (body) headers['content-type'] = 'application/json';
-      return { kind, route: `${route.method} ${route.path}`, method: route.method, target: `${target}${query}`, headers, body: body && JSON.stringify(body) };
+      return { kind, route: `${route.method} ${route.path}`, method: route.method, target: `${target}${query}`, headers, body: body && JSON.stringify(body), mustReject: true };
     };
     return HOSTILE_TEXT.flatMap(([label, value]) => [
       ...Object.keys(route.body ?? {}).map((field) => build(validParams, '', { ...validBody, [field]: value }, `${label} in body.${field}`)),

@@ -2,12 +2,18 @@
  * Local stand-in for the ALB: routes by the catalog's listener rules (path patterns with the
  * ALB's `*` / `?` wildcards, case-sensitive, path only, lowest priority number first), answers
  * unknown paths with the platform's JSON 404, and streams requests and responses through.
+ * Same limits and connection handling as the services (services/kit/limits.ts, connection.ts):
+ * JSON 414/431/400 for what its parser rejects; an answer sent before the client's body arrived
+ * in full closes the connection (lingering). Upstream connections are pooled; one that failed is
+ * never reused, and an idempotent request without a body is retried once on a fresh connection.
  *
  *   npx tsx scripts/gateway.ts [--port 8080]   # upstreams: 127.0.0.1:<containerPort>
  */
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { catalog, type Catalog } from '../services/catalog';
+import { clientErrorHandler, closeAfterResponse, isUrlTooLong } from '../services/kit/connection';
 import { errorBody } from '../services/kit/errors';
+import { MAX_HEADER_BYTES, MAX_URL_BYTES } from '../services/kit/limits';
 import { resolveRequestId } from '../services/kit/request-id';
 
 export interface RouteMatch {
@@ -51,17 +57,31 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
 /** Above the services' 65 s keep-alive, like the ALB's 60 s idle timeout is below it. */
 const UPSTREAM_TIMEOUT_MS = 60_000;
 
+/**
+ * Methods retried once, on a fresh connection, when the upstream connection fails before any
+ * response (typically a kept-alive connection the service closed as the request went out).
+ * RFC 9110 §9.2.2 idempotent methods; only without a request body, since the gateway streams
+ * bodies and cannot replay them (PUT and DELETE carry none in this API).
+ */
+const RETRIED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+/** Connection failures after which a retry can succeed (not: refused, timed out). */
+const RETRYABLE_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+const hasBody = (req: IncomingMessage): boolean =>
+  req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+
 const forwardable = (headers: IncomingHttpHeaders): IncomingHttpHeaders => {
   const listed = new Set((String(headers.connection ?? '')).toLowerCase().split(',').map((s) => s.trim()));
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name) && !listed.has(name)));
 };
 
-const sendError = (res: ServerResponse, status: number, code: string, message: string, requestId: string): void => {
+const sendError = (req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, requestId: string): void => {
   if (res.headersSent) {
     res.destroy(); // the status line is gone: the client sees a truncated response, as from the ALB
     return;
   }
   const body = JSON.stringify(errorBody(requestId, code, message));
+  if (!req.complete) closeAfterResponse(req, res);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId });
   res.end(body);
 };
@@ -87,10 +107,17 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
   const from = options.catalog ?? catalog;
   const missing = from.services.map((s) => s.name).filter((name) => !options.upstreams[name]);
 
+  // Its own pool: a connection that failed is destroyed (and so never reused), and close() ends them all.
+  const agent = new Agent({ keepAlive: true, scheduling: 'lifo' });
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const started = Date.now();
     const incomingId = req.headers['x-request-id'];
     const requestId = resolveRequestId(typeof incomingId === 'string' ? incomingId : undefined);
+    if (isUrlTooLong(req.url)) {
+      sendError(req, res, 414, 'uri_too_long', `Request target exceeds ${MAX_URL_BYTES} bytes`, requestId);
+      return;
+    }
     // Concatenation (not `new URL(url, base)`) keeps `//host/x` a path; dot segments are resolved
     // before routing so `/users/../payments` cannot reach the user service as `/payments`.
     const url = new URL(`http://gateway.local${req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`}`);
@@ -104,51 +131,75 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       return;
     }
     if (!route) {
-      sendError(res, 404, 'not_found', `No route for ${req.method} ${url.pathname}`, requestId);
+      sendError(req, res, 404, 'not_found', `No route for ${req.method} ${url.pathname}`, requestId);
       return;
     }
     const base = options.upstreams[route.service];
     if (!base) {
-      sendError(res, 503, 'service_unavailable', `Service "${route.service}" is not running`, requestId);
+      sendError(req, res, 503, 'service_unavailable', `Service "${route.service}" is not running`, requestId);
       return;
     }
 
     const target = new URL(base);
     const clientIp = req.socket.remoteAddress ?? '';
     const priorFor = req.headers['x-forwarded-for'];
-    const upstream = httpRequest({
-      hostname: target.hostname,
-      port: target.port,
-      path: `${url.pathname}${url.search}`,
-      method: req.method,
-      headers: {
-        ...forwardable(req.headers),
-        'x-forwarded-for': priorFor ? `${priorFor}, ${clientIp}` : clientIp,
-        'x-forwarded-proto': 'http',
-        'x-forwarded-port': String(req.socket.localPort ?? ''),
-        'x-request-id': requestId,
-      },
-      timeout: UPSTREAM_TIMEOUT_MS,
-    });
-    upstream.once('response', (upstreamRes) => {
-      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, forwardable(upstreamRes.headers));
-      upstreamRes.pipe(res);
-      upstreamRes.once('error', () => res.destroy());
-    });
-    upstream.once('timeout', () => upstream.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' })));
-    upstream.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ECONNREFUSED') sendError(res, 503, 'service_unavailable', `Service "${route.service}" is not reachable`, requestId);
-      else if (error.code === 'ETIMEDOUT') sendError(res, 504, 'gateway_timeout', `Service "${route.service}" did not answer in time`, requestId);
-      else sendError(res, 502, 'bad_gateway', `Service "${route.service}" failed to answer`, requestId);
-    });
-    // The client went away before the exchange finished: abandon the upstream request too.
-    res.once('close', () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    req.pipe(upstream);
+    const replayable = RETRIED_METHODS.has(req.method ?? '') && !hasBody(req);
+    const forward = (attempt: number): void => {
+      const upstream = httpRequest({
+        hostname: target.hostname,
+        port: target.port,
+        path: `${url.pathname}${url.search}`,
+        method: req.method,
+        headers: {
+          ...forwardable(req.headers),
+          'x-forwarded-for': priorFor ? `${priorFor}, ${clientIp}` : clientIp,
+          'x-forwarded-proto': 'http',
+          'x-forwarded-port': String(req.socket.localPort ?? ''),
+          'x-request-id': requestId,
+        },
+        timeout: UPSTREAM_TIMEOUT_MS,
+        // The retry never takes a pooled connection: it gets a fresh one.
+        agent: attempt === 1 ? agent : false,
+      });
+      let responded = false;
+      upstream.once('response', (upstreamRes) => {
+        responded = true;
+        if (!req.complete) closeAfterResponse(req, res);
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, forwardable(upstreamRes.headers));
+        upstreamRes.pipe(res);
+        upstreamRes.once('error', () => res.destroy());
+        upstreamRes.once('end', () => {
+          // Answered before the client's body was all sent (e.g. 413): the rest is not needed, and
+          // that upstream connection, in the middle of a request, must not be reused.
+          if (!req.complete) {
+            req.unpipe(upstream);
+            upstream.destroy();
+          }
+        });
+      });
+      upstream.once('timeout', () => upstream.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' })));
+      upstream.once('error', (error: NodeJS.ErrnoException) => {
+        if (responded) {
+          if (!res.writableFinished) res.destroy(); // cut mid-response: truncate, as the ALB does
+          return;
+        }
+        if (attempt === 1 && replayable && !res.destroyed && RETRYABLE_ERRORS.has(error.code ?? '')) forward(2);
+        else if (error.code === 'ECONNREFUSED') sendError(req, res, 503, 'service_unavailable', `Service "${route.service}" is not reachable`, requestId);
+        else if (error.code === 'ETIMEDOUT') sendError(req, res, 504, 'gateway_timeout', `Service "${route.service}" did not answer in time`, requestId);
+        else sendError(req, res, 502, 'bad_gateway', `Service "${route.service}" failed to answer`, requestId);
+      });
+      // The client went away before the exchange finished: abandon the upstream request too.
+      res.once('close', () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
+      if (replayable) upstream.end();
+      else req.pipe(upstream);
+    };
+    forward(1);
   };
 
-  const server = createServer(handle);
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handle);
+  server.on('clientError', clientErrorHandler());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve());
@@ -164,6 +215,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        agent.destroy();
       }),
   };
 };

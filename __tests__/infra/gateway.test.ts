@@ -6,6 +6,8 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from 'no
 import { matchRoute, pathPatternToRegExp, startGateway, type Gateway } from '../../scripts/gateway';
 import { freePort } from '../../scripts/engines/process';
 import { catalog, type Catalog } from '../../services/catalog';
+import { MAX_HEADER_BYTES, MAX_URL_BYTES } from '../../services/kit/limits';
+import { rawGet, rawRequest, type RawResponse } from '../support/raw-http';
 
 describe('matchRoute', () => {
   it.each([
@@ -148,5 +150,92 @@ describe('gateway', () => {
     const body = (await response.json()) as { error: { code: string }; requestId: string };
     expect(body.error.code).toBe('service_unavailable');
     expect(body.requestId).toEqual(expect.any(String));
+  });
+});
+
+describe('gateway limits (JSON error body, never an empty answer or a reset)', () => {
+  let gateway: Gateway;
+  beforeAll(async () => {
+    const deadPort = await freePort();
+    gateway = await startGateway({ port: 0, upstreams: { user: `http://127.0.0.1:${deadPort}`, payment: `http://127.0.0.1:${deadPort}`, notification: `http://127.0.0.1:${deadPort}` } });
+  });
+  afterAll(() => gateway.close());
+
+  const expectJsonError = (res: RawResponse, status: number, code: string) => {
+    expect({ status: res.status, error: res.error, connection: res.headers.connection }).toEqual({ status, error: undefined, connection: 'close' });
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(JSON.parse(res.body)).toEqual({ error: { code, message: expect.any(String) }, requestId: expect.any(String) });
+  };
+
+  it.each([
+    ['a request target over the URL limit', '414', rawGet(`/users?q=${'q'.repeat(MAX_URL_BYTES)}`), 'uri_too_long'],
+    ['a request line over the header limit', '414', rawGet(`/users?q=${'q'.repeat(2 * MAX_HEADER_BYTES)}`), 'uri_too_long'],
+    ['header fields over the header limit', '431', rawGet('/users', [`X-Big: ${'a'.repeat(MAX_HEADER_BYTES)}`]), 'headers_too_large'],
+    ['a malformed request', '400', 'GET /users HTTP/1.1\r\nNo Colon Here\r\n\r\n', 'bad_request'],
+  ])('%s → JSON %s', async (_label, status, request, code) => {
+    expectJsonError(await rawRequest(gateway.url, request), Number(status), code);
+  });
+});
+
+describe('gateway upstream connections', () => {
+  /** Upstream that closes a kept-alive connection as its second request arrives (the keep-alive race). */
+  let upstream: Server;
+  let url: string;
+  let gateway: Gateway;
+  const seen: { method?: string; url?: string; connection: number; request: number }[] = [];
+  let connections = 0;
+
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      const socket = req.socket as typeof req.socket & { n?: number; requests?: number };
+      socket.requests = (socket.requests ?? 0) + 1;
+      seen.push({ method: req.method, url: req.url, connection: socket.n!, request: socket.requests });
+      if (socket.requests === 2) {
+        socket.destroy();
+        return;
+      }
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ connection: socket.n })));
+    });
+    upstream.on('connection', (socket: { n?: number }) => (socket.n = ++connections));
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const address = upstream.address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  afterAll(async () => {
+    upstream.closeAllConnections();
+    await new Promise((resolve) => upstream.close(resolve));
+  });
+  // A gateway per test: each starts with an empty connection pool.
+  beforeEach(async () => {
+    seen.length = 0;
+    gateway = await startGateway({ port: 0, upstreams: { user: url, payment: url, notification: url } });
+  });
+  afterEach(() => gateway.close());
+
+  it('retries an idempotent request once on a fresh connection when a reused one fails, and never reuses the failed one', async () => {
+    const first = await fetch(`${gateway.url}/users/a`);
+    expect(first.status).toBe(200);
+    const { connection: pooled } = (await first.json()) as { connection: number };
+    // Goes out on the pooled connection, which the upstream closes: retried on a new one.
+    const second = await fetch(`${gateway.url}/users/b`, { method: 'DELETE' });
+    expect(second.status).toBe(200);
+    const { connection: fresh } = (await second.json()) as { connection: number };
+    expect(fresh).not.toBe(pooled);
+    expect(seen.filter((s) => s.url === '/users/b')).toEqual([
+      { method: 'DELETE', url: '/users/b', connection: pooled, request: 2 },
+      { method: 'DELETE', url: '/users/b', connection: fresh, request: 1 },
+    ]);
+    // The failed connection is gone from the pool: the next request opens another.
+    const third = await fetch(`${gateway.url}/users/c`);
+    expect(((await third.json()) as { connection: number }).connection).not.toBe(pooled);
+  });
+
+  it('does not retry a request that is not idempotent: 502 bad_gateway as JSON', async () => {
+    expect((await fetch(`${gateway.url}/payments`, { method: 'POST', body: '{}' })).status).toBe(200);
+    const res = await fetch(`${gateway.url}/payments`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(502);
+    expect(await res.json()).toEqual({ error: { code: 'bad_gateway', message: expect.any(String) }, requestId: expect.any(String) });
+    expect(seen.map((s) => s.request)).toEqual([1, 2]);
   });
 });

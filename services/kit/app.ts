@@ -1,6 +1,7 @@
 /**
  * The app factory every service starts from: request id, request-scoped logger and access log,
- * secure headers, health endpoints, JSON 404, the shared error handler and `/openapi.json`.
+ * secure headers, health endpoints, JSON 404 and 414, the shared error handler, `/openapi.json`,
+ * and `Connection: close` for answers sent before the request body arrived in full.
  */
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
@@ -9,8 +10,10 @@ import { timeout } from 'hono/timeout';
 import { HTTPException } from 'hono/http-exception';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthContext } from './auth';
+import { closeAfterResponse, isUrlTooLong } from './connection';
 import { errorBody, errorResponse, handleError, HttpError, validationFailed } from './errors';
 import { runChecks, type HealthCheck } from './health';
+import { MAX_URL_BYTES } from './limits';
 import type { Logger } from './logger';
 import { mountOpenApi } from './openapi';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
@@ -56,6 +59,12 @@ export const SECURITY_HEADERS: readonly (readonly [name: string, value: string])
   ['X-XSS-Protection', '0'],
 ];
 
+
+/** Path and query of an absolute URL (what Node reports as `IncomingMessage.url`). */
+const requestTarget = (url: string): string => {
+  const { pathname, search } = new URL(url);
+  return pathname + search;
+};
 
 /** What @hono/node-server passes as `c.env`; absent under `app.request()` and other adapters. */
 interface NodeBindings {
@@ -142,7 +151,14 @@ export const createApp = ({
     // The child logger is only built when a handler logs (most requests never do).
     c.set('logger', lazyChild(logger, { requestId }));
 
-    await next();
+    if (isUrlTooLong(onNode ? incoming.url : requestTarget(c.req.url))) {
+      c.res = errorResponse(c, new HttpError(414, 'uri_too_long', `Request target exceeds ${MAX_URL_BYTES} bytes`));
+    } else {
+      await next();
+    }
+    // Answered before the request body arrived in full (413, 401 on an upload, timeout): the rest
+    // of the body must not be read as the next request, and must not reset the answer.
+    if (onNode && !incoming.complete && !outgoing.headersSent) closeAfterResponse(incoming, outgoing);
 
     if (!onNode) {
       // Same precedence as on Node (where `writeHead` lets the Response's headers win): a header
@@ -164,10 +180,11 @@ export const createApp = ({
 
   app.get(LIVE_PATH, (c) => c.json({ status: 'ok' }));
   app.get(READY_PATH, async (c) => {
-    if (isShuttingDown()) {
-      return c.json(errorBody(c.get('requestId'), 'shutting_down', `${serviceName} is shutting down`), 503);
-    }
+    const shuttingDown = () => c.json(errorBody(c.get('requestId'), 'shutting_down', `${serviceName} is shutting down`), 503);
+    if (isShuttingDown()) return shuttingDown();
     const results = await runChecks(checks);
+    // Shutdown may have begun while the checks ran: the answer is about now.
+    if (isShuttingDown()) return shuttingDown();
     const failed = results.filter((r) => !r.ok);
     if (failed.length > 0) {
       c.get('logger').warn({ failed }, 'readiness check failed');

@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../kit/app';
 import { unauthorized } from '../kit/errors';
 import { errorResponses, jsonResponse } from '../kit/openapi';
-import { decodeCursor, encodeCursor } from '../kit/pagination';
+import { cursorQuery, decodeCursor, encodeCursor } from '../kit/pagination';
 import type { NotificationStore } from './store';
 
 const notificationView = z
@@ -27,7 +27,7 @@ const notificationList = z
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(512).optional(),
+  cursor: cursorQuery.optional(),
 });
 
 /** What the opaque cursor carries: the last returned sort key (its shape is checked, never trusted). */

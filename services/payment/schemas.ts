@@ -1,4 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { MAX_URL_BYTES } from '../kit/limits';
+import { cursorQuery } from '../kit/pagination';
+import { text } from '../kit/text';
 import { CURRENCIES } from './currencies';
 
 export const MAX_AMOUNT = 1_000_000_000;
@@ -20,7 +23,7 @@ export const createPaymentBody = z
   .strictObject({
     amount: z.int().min(1).max(MAX_AMOUNT).openapi({ description: 'Minor units (cents)', example: 1999 }),
     currency: z.enum(CURRENCIES).openapi({ description: 'ISO 4217 code', example: 'EUR' }),
-    description: z.string().max(500).optional(),
+    description: text({ max: 500 }).optional(),
   })
   .openapi('CreatePayment');
 export type CreatePayment = z.infer<typeof createPaymentBody>;
@@ -42,13 +45,14 @@ export const paymentList = z
   .object({ items: z.array(paymentView), nextCursor: z.string().nullable() })
   .openapi('PaymentList');
 
+// Any text up to the URL limit: an id that is not a uuid cannot exist, and is a 404 (routes.ts).
 export const paymentIdParams = z.object({
-  id: z.string().openapi({ param: { name: 'id', in: 'path' } }),
+  id: text({ max: MAX_URL_BYTES }).openapi({ param: { name: 'id', in: 'path' } }),
 });
 
 export const listPaymentsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
-  cursor: z.string().optional(),
+  cursor: cursorQuery.optional(),
 });
 
 /** What the list cursor carries: the GSI position of the last returned item (userId comes from the token). */

@@ -1,27 +1,30 @@
 import { z } from '@hono/zod-openapi';
+import { password as passwordText, text } from '../kit/text';
 import type { UserRow } from './db/schema';
 
-/** Password policy: length only (NIST SP 800-63B); the upper bound caps hashing work per request. */
+/**
+ * Password policy: length only (NIST SP 800-63B), counted in code points; every printing
+ * character and space is allowed, control characters are not (kit/text.ts `password`). The upper
+ * bound caps hashing work per request.
+ */
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
 
-// Normalised: surrounding whitespace trimmed, Unicode NFC. Case is kept as given; uniqueness and
-// lookups compare lower(email).
-const email = z
-  .string()
-  .trim()
-  .max(254)
+// Normalised: the kit's text rules (no control characters, NFC), surrounding whitespace trimmed.
+// Case is kept as given; uniqueness and lookups compare lower(email).
+const email = text({ max: 254 })
   .pipe(z.email())
-  .transform((v) => v.normalize('NFC'))
   .openapi({ type: 'string', format: 'email', example: 'ada@example.com' });
-const name = z.string().trim().min(1).max(100).openapi({ example: 'Ada Lovelace' });
-const password = z.string().min(PASSWORD_MIN).max(PASSWORD_MAX).openapi({ format: 'password' });
+const name = text({ max: 100 }).openapi({ example: 'Ada Lovelace' });
+const password = passwordText({ min: PASSWORD_MIN, max: PASSWORD_MAX });
+/** A password given to prove an account (login): same characters, bounds only (see loginBodySchema). */
+export const givenPassword = passwordText({ min: 1, max: PASSWORD_MAX });
 
 export const registerBodySchema = z.strictObject({ email, name, password }).openapi('RegisterUser');
 
 // Login checks only the bounds: the policy of the day must not reject an existing password.
 export const loginBodySchema = z
-  .strictObject({ email, password: z.string().min(1).max(PASSWORD_MAX).openapi({ format: 'password' }) })
+  .strictObject({ email, password: givenPassword })
   .openapi('Login');
 
 // Proof of the account for e-mail and password changes and deletion; bounds only, like login.

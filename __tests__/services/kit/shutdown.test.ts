@@ -64,7 +64,7 @@ describe('graceful shutdown', () => {
     const svc = await startService(def, { env: baseEnv(), port: 0, hostname: '127.0.0.1', shutdownDeadlineMs: 5000 });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
     try {
-      // Warm one keep-alive socket, left idle: the drain must close it at once.
+      // Warm one keep-alive socket, left idle: the drain closes it once idle for DRAIN_IDLE_MS.
       expect((await get(`${svc.url}/health/live`, agent)).status).toBe(200);
 
       const inFlight = Array.from({ length: 6 }, () => get(`${svc.url}/slow`, agent));

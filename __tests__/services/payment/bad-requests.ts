@@ -13,7 +13,7 @@ export interface BadRequest {
 const BAD_KEYS = ['', ' ', 'a b', 'k\tey', 'k'.repeat(256), 'clé', 'naïve-ÿ'];
 const BAD_AMOUNTS: unknown[] = [0, -1, 1.5, 1_000_000_001, 1e308, -0.0001, '100', null, true, [], {}, '', 'NaN'];
 const BAD_CURRENCIES: unknown[] = ['eur', 'EURO', 'XXX', 'US', '', ' EUR', 'E\u0301UR', 978, null, ['EUR'], { code: 'EUR' }, 'XAU'];
-const BAD_DESCRIPTIONS: unknown[] = [42, null, false, ['a'], { text: 'a' }, 'd'.repeat(501), '😀'.repeat(300)];
+const BAD_DESCRIPTIONS: unknown[] = [42, null, false, ['a'], { text: 'a' }, 'd'.repeat(501), '😀'.repeat(501), '', '  ', 'a\u0000b', '\u001b[31mred', '\u202eevil', '\ud800'];
 const EXTRA_KEYS = ['__proto__', 'constructor', 'status', 'userId', 'id', 'Amount', 'amount ', '$where', 'createdAt'];
 const NOT_JSON = ['{', '{"amount":', "{'amount':1}", '{"amount":1,}', 'amount=1&currency=EUR', '\u0000', '{"amount":1}}', ''];
 

@@ -215,9 +215,10 @@ describe('real mode vs validation mode', () => {
   });
 
   it('validation mode: local backends, offline providers, the platform read from a local state with defaults; every resource identical', () => {
-    expect(validation.platform.parsed.terraform.backend).toEqual({ local: { path: 'dev-platform.tfstate' } });
+    // One backend configuration for every stack (the validate harness shares one initialized directory).
+    expect(validation.platform.parsed.terraform.backend).toEqual({ local: { path: 'terraform.tfstate' } });
     const user = validation.services.user!;
-    expect(user.parsed.terraform.backend).toEqual({ local: { path: 'dev-services-user.tfstate' } });
+    expect(user.parsed.terraform.backend).toEqual({ local: { path: 'terraform.tfstate' } });
     for (const s of validation.all) {
       expect(s.parsed.provider.aws[0]).toMatchObject({
         skip_credentials_validation: true,
@@ -228,7 +229,7 @@ describe('real mode vs validation mode', () => {
     }
     const state = user.parsed.data.terraform_remote_state.platform;
     expect(state.backend).toBe('local');
-    expect(state.config).toEqual({ path: '../dev-platform/dev-platform.tfstate' });
+    expect(state.config).toEqual({ path: '../dev-platform/terraform.tfstate' });
     expect(Object.keys(state.defaults).sort()).toEqual(Object.keys(real.platform.parsed.output).filter((o) => !isOperatorOutput(o)).sort());
     for (const [i, s] of validation.all.entries()) expect(s.parsed.resource).toEqual(real.all[i]!.parsed.resource);
   });

@@ -16,7 +16,7 @@ import type { PostgresClusterAttributes } from '../aurora/aurora-postgres';
 import { platformResourcePrefix, serviceRepositoryName } from '../delivery/names';
 import type { QueueAttributes } from '../queue/queue';
 import { platformStackName, platformStateKey } from './naming';
-import { localStatePath } from './stack-setup';
+import { LOCAL_STATE_FILE } from './stack-setup';
 
 /** A contract leaf: one output. */
 type Leaf = string | readonly string[];
@@ -168,7 +168,7 @@ export function publishPlatformContract(scope: Construct, contract: PlatformCont
  */
 export const validationPlatformState = (env: EnvironmentName): { readonly stackDir: string; readonly file: string } => ({
   stackDir: platformStackName(env),
-  file: localStatePath(platformStateKey(env)),
+  file: LOCAL_STATE_FILE,
 });
 
 export interface ReadContractOptions {

@@ -17,7 +17,7 @@ export interface StackSetup {
   readonly region: string;
   /** `default_tags` on every resource of the stack. */
   readonly tags: Readonly<Record<string, string>>;
-  /** Real-mode S3 backend; in validation mode the state is a local file named after the key. */
+  /** Real-mode S3 backend; in validation mode the state is `LOCAL_STATE_FILE` in the stack's directory. */
   readonly state: { readonly bucket: string; readonly key: string; readonly region?: string };
 }
 
@@ -31,8 +31,12 @@ const OFFLINE_PROVIDER = {
   skipRegionValidation: true,
 } as const;
 
-/** Local state file used in validation mode for a state key, e.g. `prod/platform.tfstate` → `prod-platform.tfstate`. */
-export const localStatePath = (key: string): string => key.replace(/\//g, '-');
+/**
+ * Validation mode's state file, in each stack's own directory. The same name for every stack keeps
+ * every stack's backend configuration identical, so `npm run validate` initializes one working
+ * directory and reuses it for the others.
+ */
+export const LOCAL_STATE_FILE = 'terraform.tfstate';
 
 /**
  * Configures the default AWS provider and the backend of `stack`. Returns a factory for
@@ -53,7 +57,7 @@ export function configureStack(stack: TerraformStack, setup: StackSetup): (scope
     });
   provider(stack, 'aws', setup.region);
   if (setup.validationMode) {
-    new LocalBackend(stack, { path: localStatePath(setup.state.key) });
+    new LocalBackend(stack, { path: LOCAL_STATE_FILE });
   } else {
     const stateRegion = setup.state.region ?? setup.region;
     new S3Backend(stack, {

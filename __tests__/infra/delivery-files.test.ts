@@ -100,6 +100,10 @@ describe('.github/workflows/plan.yml', () => {
     expect(workflow.jobs.plan.strategy.matrix.stack).toBe('${{ fromJSON(needs.synth.outputs.stacks) }}');
     expect(workflow.jobs.plan.strategy['fail-fast']).toBe(false);
     expect(planScript).toMatch(/terraform plan [^\n]*-lock=false/);
+    // The plan role may read no data: a refresh would call e.g. GetSecretValue (docs/decisions/0012).
+    expect(planScript).toMatch(/terraform plan [^\n]*-refresh=false/);
+    // Service stacks have no image_tag default: the running tag, or a marker before the first deploy.
+    expect(planScript).toContain('|| echo not-deployed');
     const guard = workflow.jobs.plan.steps.find((s: any) => s.name === 'Plan guard');
     expect(guard.env.PLAN_GUARD_ALLOW_DESTROY).toBe('${{ contains(github.event.pull_request.labels.*.name, env.OVERRIDE_LABEL) }}');
     expect(guard.run).toContain('--summary');

@@ -80,7 +80,7 @@ describe('state bucket', () => {
       kms_key_id: `arn:aws:kms:eu-west-1:${accountId}:alias/ci-terraform-state`,
       use_lockfile: true,
     });
-    expect(synthBootstrap('dev', { validationMode: true }).parsed.terraform.backend).toEqual({ local: { path: 'bootstrap.tfstate' } });
+    expect(synthBootstrap('dev', { validationMode: true }).parsed.terraform.backend).toEqual({ local: { path: 'terraform.tfstate' } });
   });
 });
 

@@ -6,7 +6,7 @@
 import type { Catalog } from '../../services/catalog';
 import { CIRCUIT_STATE, Dimension, EVENT_SLOS, METRICS, UPSTREAM_OUTCOMES, type MetricKey } from '../../services/telemetry';
 import { emittedKeys, emittedMetrics } from './emitted-metrics';
-import { errorBudgetPercent, SLO_ALARM_KINDS, SLO_WINDOW, sloCompositeName } from './slo-alarms';
+import { errorBudgetPercent, SLO_ALARM_KINDS, SLO_WINDOW, sloAlarmCounts, sloCompositeName } from './slo-alarms';
 
 const DIMENSION_VALUES: Readonly<Record<string, string>> = {
   [Dimension.service]: 'the catalog name of the emitting service (its `OTEL_SERVICE_NAME`)',
@@ -79,8 +79,7 @@ export function metricsMarkdown(catalog: Catalog): string {
     ...catalog.services.map((s) => {
       const e = emittedMetrics(s);
       const families = Object.entries(e.routeFamilies).map(([f, slo]) => `${f}: ${slo.availabilityPercent} % (5xx > ${errorBudgetPercent(slo)} %), ${slo.p99Ms} ms`);
-      const count = families.length * 2 + e.outboxes.length + e.queues.length;
-      return row([s.name, families.join('; ') || '—', e.outboxes.join(', ') || '—', e.queues.join(', ') || '—', String(count)]);
+      return row([s.name, families.join('; ') || '—', e.outboxes.join(', ') || '—', e.queues.join(', ') || '—', String(sloAlarmCounts(e).alarms)]);
     }),
     '',
     `Event thresholds (\`EVENT_SLOS\`): outbox lag ${EVENT_SLOS.outboxLagSeconds} s, consumer lag ${EVENT_SLOS.consumerLagSeconds} s.`,

@@ -46,6 +46,16 @@ export const SLO_ALARM_KINDS = {
   },
 } as const satisfies Record<string, { metrics: readonly MetricKey[]; per: string; name: (prefix: string, subject: string) => string; condition: string }>;
 
+/**
+ * What a service's SLO alarms amount to: the alarms, the alarm metrics CloudWatch bills (metric
+ * math bills each metric it reads: the availability ratio reads two) and the composite alarm.
+ */
+export function sloAlarmCounts(emitted: EmittedMetrics): { alarms: number; alarmMetrics: number; compositeAlarms: number } {
+  const families = Object.keys(emitted.routeFamilies).length;
+  const alarms = families * 2 + emitted.outboxes.length + emitted.queues.length;
+  return { alarms, alarmMetrics: alarms + families, compositeAlarms: alarms > 0 ? 1 : 0 };
+}
+
 /** The composite alarm of a service's SLO alarms. */
 export const sloCompositeName = (servicePrefix: string): string => `${servicePrefix}-slo`;
 

@@ -86,7 +86,7 @@ describe('hand-computed example (made-up catalog, config, prices and usage)', ()
     cloudfront: { dataOutGb: p(0.1), httpsRequestsPer10k: p(0.01) },
     waf: { webAclMonth: p(5), ruleMonth: p(1), requestsPerMillion: p(1) },
     route53: { hostedZoneMonth: p(0.5), queriesPerMillion: p(0.4) },
-    cloudwatch: { logsIngestionGb: p(0.5), logsStorageGbMonth: p(0.03), customMetricMonth: p(0.3), alarmMonth: p(0.1), dashboardMonth: p(3) },
+    cloudwatch: { logsIngestionGb: p(0.5), logsStorageGbMonth: p(0.03), customMetricMonth: p(0.3), alarmMonth: p(0.1), compositeAlarmMonth: p(0.5), dashboardMonth: p(3) },
     kms: { keyMonth: p(1), requestsPer10k: p(0.03) },
     secretsManager: { secretMonth: p(0.4), apiCallsPer10k: p(0.05) },
     sqs: { requestsPerMillion: p(0.4) },
@@ -158,8 +158,11 @@ describe('hand-computed example (made-up catalog, config, prices and usage)', ()
     ['CloudWatch Logs storage (retention from config)', 9, 9 * 0.03],
     // 10 per service + CloudFront's 8 additional metrics.
     ['CloudWatch custom metrics (incl. CloudFront additional metrics)', 18, 18 * 0.3],
-    // ALB 3 + edge 3 + table 2 + service 3 + routed 1 + queue 2 + 2 cache nodes × 2 + Aurora 2 = 20
-    ['CloudWatch alarms', 20, 20 * 0.1],
+    // ALB 3 + edge 3 + table 2 + service 3 + routed 1 + queue 2 + 2 cache nodes × 2 + Aurora 2
+    // + the consumer-lag SLO alarm of queue q (the made-up service has no route-family SLOs) = 21
+    ['CloudWatch alarms', 21, 21 * 0.1],
+    // The service's SLO composite alarm.
+    ['CloudWatch composite alarms', 1, 1 * 0.5],
     // The environment's and the service's.
     ['CloudWatch dashboards', 2, 2 * 3],
     // The environment CMK, one access-token signing key (tokens.keys defaults to one), the
@@ -184,9 +187,9 @@ describe('hand-computed example (made-up catalog, config, prices and usage)', ()
 
   it('totals the line items', () => {
     // 108.00 compute + 126.70 network + 21.60 ALB + 252.64368 edge + 145.62 Aurora + 29.00 cache
-    // + 3.90 DynamoDB + 0.16752 SQS + 17.17 observability + 4.75 security + 0.20 ECR
+    // + 3.90 DynamoDB + 0.16752 SQS + 17.77 observability + 4.75 security + 0.20 ECR
     expect(result.totalUsd).toBeCloseTo(expected.reduce((sum, [, , usd]) => sum + usd, 0), 6);
-    expect(result.totalUsd).toBeCloseTo(709.7512, 4);
+    expect(result.totalUsd).toBeCloseTo(710.3512, 4);
   });
 
   it('uses the Redis OSS price when the config says redis', () => {
@@ -313,6 +316,9 @@ describe.each(ENVIRONMENT_NAMES)('%s: the inventory counts what the stacks of th
     const retention = (days: number[]) => [...days].sort((a, b) => a - b);
     expect(retention(all('aws_cloudwatch_log_group').map((g) => g.retention_in_days))).toEqual(retention(inv.logGroups.map((g) => g.retentionDays)));
     expect(count('aws_cloudwatch_metric_alarm')).toBe(inv.alarms);
+    const billedMetrics = all('aws_cloudwatch_metric_alarm').reduce((n, a) => n + (a.metric_query ? a.metric_query.filter((q: { metric?: unknown }) => q.metric).length : 1), 0);
+    expect(billedMetrics).toBe(inv.alarmMetrics);
+    expect(count('aws_cloudwatch_composite_alarm')).toBe(inv.compositeAlarms);
     expect(count('aws_cloudwatch_dashboard')).toBe(inv.dashboards);
     expect(count('aws_kms_key')).toBe(inv.kmsKeys);
     const managedMasterSecrets = all('aws_rds_cluster').filter((c) => c.manage_master_user_password).length;

@@ -10,6 +10,7 @@ import type { ServiceSpec, TaskSizing } from '../../services/catalog';
 import type { ICluster } from '../cluster/cluster';
 import type { ILoadBalancer } from '../load-balancer/load-balancer';
 import { ServiceTargetGroup } from '../load-balancer/service-target-group';
+import { ApplicationMetrics } from '../observability/application-metrics';
 import { LogGroup } from '../observability/log-group';
 import { metric, scalingMetricStat, type Metric } from '../observability/metric';
 import { metricAlarm } from '../observability/metric-alarm';
@@ -121,6 +122,8 @@ export class Microservice extends Construct {
   readonly connections: Connections;
   readonly logGroup: LogGroup;
   readonly targetGroup?: ServiceTargetGroup;
+  /** The service's own metrics (services/telemetry.ts) as CloudWatch has them, for alarms and graphs. */
+  readonly applicationMetrics: ApplicationMetrics;
   private readonly props: MicroserviceProps;
   private readonly tuning: Required<MicroserviceTuning>;
   private readonly scalingResourceId: string;
@@ -133,6 +136,7 @@ export class Microservice extends Construct {
     const { spec, sizing } = props;
     this.fullName = `${props.namePrefix}-${spec.name}`;
     this.serviceName = spec.name;
+    this.applicationMetrics = new ApplicationMetrics(props.telemetry.metricsNamespace, spec.name);
 
     this.connections = new Connections(spec.name, props.securityGroupId, spec.containerPort);
     // AWS APIs (through NAT or interface endpoints) are HTTPS; data stores are added by their connections.

@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
-import { dashboardRow, type Metric } from './metric';
+import { dashboardRows, isExpression, type MetricOrExpression } from './metric';
 
-/** One time-series graph: a title and the metrics it draws (each with its own statistic). */
+/** One time-series graph: a title and the metrics it draws (each with its own statistic, or metric math). */
 export interface GraphWidget {
   readonly title: string;
-  readonly metrics: readonly Metric[];
+  readonly metrics: readonly MetricOrExpression[];
   /** Where the metrics are published, when not the dashboard's region (e.g. CloudFront's us-east-1). */
   readonly region?: string;
 }
@@ -32,6 +32,12 @@ export class Dashboard extends Construct {
     super(scope, id);
     const widgets = props.widgets.filter((w) => w.metrics.length > 0);
     if (widgets.length === 0) throw new Error(`Dashboard ${props.name}: nothing to draw`);
+    for (const w of widgets) {
+      // Metric math ids are scoped to the graph: two expressions in it must not reuse one.
+      const ids = w.metrics.flatMap((m) => (isExpression(m) ? Object.keys(m.usingMetrics) : []));
+      const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+      if (repeated) throw new Error(`Dashboard ${props.name}: graph "${w.title}" uses the metric id "${repeated}" twice`);
+    }
     const dashboard = new CloudwatchDashboard(this, 'dashboard', {
       dashboardName: props.name,
       dashboardBody: JSON.stringify({
@@ -42,7 +48,7 @@ export class Dashboard extends Construct {
           properties: {
             title: w.title,
             region: w.region ?? props.region,
-            metrics: w.metrics.map(dashboardRow),
+            metrics: w.metrics.flatMap(dashboardRows),
             period: WIDGET.period,
             view: 'timeSeries',
           },

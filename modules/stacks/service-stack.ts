@@ -2,7 +2,8 @@
  * `<env>-<service>`: everything that belongs to one catalog service alone — task definition, ECS
  * service, target group and listener rules, its network paths to the ALB and the data stores, its
  * roles and grants, scaling, alarms, a one-off migration task when it owns a database, and its
- * dashboard — composed as create (Microservice) → bind (needs binders) → observe (dashboard).
+ * SLO alarms and dashboard — composed as create (Microservice) → bind (needs binders) → observe
+ * (SLO alarms and the dashboard of infrastructure and application metrics).
  * It reads the platform through the typed contract (platform-contract.ts) and has exactly one
  * variable, `image_tag`, so deploying it touches nothing else and can run beside another deploy.
  */
@@ -16,8 +17,11 @@ import { LoadBalancer } from '../load-balancer/load-balancer';
 import { Microservice } from '../microservice/microservice';
 import { bindCallers, bindNeeds, type BindContext, type PlatformResources } from '../microservice/needs';
 import { FargateTask } from '../microservice/task-definition';
+import { applicationWidgets } from '../observability/application-dashboard';
 import { Dashboard } from '../observability/dashboard';
+import { emittedMetrics } from '../observability/emitted-metrics';
 import { withStatistic } from '../observability/metric';
+import { SloAlarms } from '../observability/slo-alarms';
 import { Queue } from '../queue/queue';
 import { ServiceRepository } from '../registry/service-repository';
 import { Connections } from '../security/connections';
@@ -133,6 +137,8 @@ export class ServiceStack extends TerraformStack {
     bindCallers(binding, catalog);
 
     // observe
+    const emitted = emittedMetrics(spec);
+    new SloAlarms(this, 'slo', { namePrefix: service.fullName, metrics: service.applicationMetrics, emitted, alarmTopicArn: contract.alarmTopicArn });
     new Dashboard(this, 'dashboard', {
       name: service.fullName,
       region: config.region,
@@ -151,6 +157,7 @@ export class ServiceStack extends TerraformStack {
               },
             ]
           : []),
+        ...applicationWidgets(service.applicationMetrics, emitted),
       ],
     });
 

@@ -242,12 +242,13 @@ export function estimate(
     a.customMetricsPerService * inv.services.length + inv.cloudfrontAdditionalMetrics,
     prices.cloudwatch.customMetricMonth,
   );
-  add('observability', 'CloudWatch alarms', inv.alarms, prices.cloudwatch.alarmMonth);
+  add('observability', 'CloudWatch alarms', inv.alarmMetrics, prices.cloudwatch.alarmMonth);
+  add('observability', 'CloudWatch composite alarms', inv.compositeAlarms, prices.cloudwatch.compositeAlarmMonth);
   add('observability', 'CloudWatch dashboards', inv.dashboards, prices.cloudwatch.dashboardMonth);
   notes.push(
     `Logs: ${fmt(a.logs.appGbPerTaskMonth)} GB per task-month per service, ${fmt(a.logs.flowLogGbPerMonth)} GB flow logs (kept ${config.network.flowLogRetentionDays} d), ` +
       `${fmt(a.logs.dataStoreLogGbPerMonth)} GB per data-store log group, ${fmt(a.logs.edgeLogGbPerMonth)} GB per edge log group; stored = monthly volume × retention days / ${fmt(daysPerMonth)} (service logs kept ${config.observability.logRetentionDays} d), uncompressed.`,
-    `Metrics: ${a.customMetricsPerService} custom metrics per service (application + Container Insights) and ${inv.cloudfrontAdditionalMetrics} CloudFront additional metrics; ${inv.alarms} alarms and ${inv.dashboards} dashboard(s) as the stack defines them.`,
+    `Metrics: ${a.customMetricsPerService} custom metrics per service (application + Container Insights) and ${inv.cloudfrontAdditionalMetrics} CloudFront additional metrics; ${inv.alarms} alarms (${inv.alarmMetrics} alarm metrics), ${inv.compositeAlarms} composite alarm(s) and ${inv.dashboards} dashboard(s) as the stacks define them.`,
   );
 
   // Security.

@@ -7,9 +7,11 @@
  */
 import type { EnvironmentConfig } from '../../envs';
 import { INTERFACE_ENDPOINT_SERVICES } from '../../modules/network/network';
+import { emittedMetrics } from '../../modules/observability/emitted-metrics';
+import { sloAlarmCounts } from '../../modules/observability/slo-alarms';
 import type { Catalog, ServiceSpec } from '../../services/catalog';
 
-/** Alarms each construct creates (modules/load-balancer, edge, dynamodb, microservice, queue, cache, aurora). */
+/** Alarms each construct creates (modules/load-balancer, edge, dynamodb, microservice, queue, cache, aurora); the SLO alarms are counted from the metric catalog. */
 export const ALARMS = {
   loadBalancer: 3,
   edge: 3,
@@ -55,7 +57,11 @@ export interface Inventory {
   readonly kmsKeys: number;
   /** The RDS-managed master secret (billed by Secrets Manager); the platform generates no other secret. */
   readonly secrets: number;
+  /** Metric alarms (resources), and the alarm metrics they bill (a metric-math alarm bills each metric it reads). */
   readonly alarms: number;
+  readonly alarmMetrics: number;
+  /** One per service with SLO alarms (modules/observability/slo-alarms.ts). */
+  readonly compositeAlarms: number;
   readonly dashboards: number;
   readonly wafWebAcls: number;
   readonly wafRules: number;
@@ -91,6 +97,8 @@ export function inventoryOf(config: EnvironmentConfig, catalog: Catalog): Invent
     catalog.queues.length * ALARMS.perQueue +
     cacheNodes * ALARMS.perCacheNode +
     (hasAurora ? ALARMS.aurora : 0);
+  const slo = services.map((s) => sloAlarmCounts(emittedMetrics(s)));
+  const sum = (key: keyof (typeof slo)[number]) => slo.reduce((n, c) => n + c[key], 0);
 
   return {
     availabilityZones: azs,
@@ -116,7 +124,9 @@ export function inventoryOf(config: EnvironmentConfig, catalog: Catalog): Invent
     // + the static-assets bucket's key and the us-east-1 key of the edge's logs and alarm topic.
     kmsKeys: 1 + config.tokens.keys.length + services.filter((s) => s.needs.calls?.length).length + 2,
     secrets: hasAurora ? 1 : 0,
-    alarms,
+    alarms: alarms + sum('alarms'),
+    alarmMetrics: alarms + sum('alarmMetrics'),
+    compositeAlarms: sum('compositeAlarms'),
     // The environment dashboard and one per service.
     dashboards: 1 + services.length,
     wafWebAcls: 1,

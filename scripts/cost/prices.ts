@@ -62,6 +62,7 @@ export interface PriceTable {
     readonly logsStorageGbMonth: UnitPrice;
     readonly customMetricMonth: UnitPrice;
     readonly alarmMonth: UnitPrice;
+    readonly compositeAlarmMonth: UnitPrice;
     readonly dashboardMonth: UnitPrice;
   };
   readonly kms: { readonly keyMonth: UnitPrice; readonly requestsPer10k: UnitPrice };
@@ -191,6 +192,7 @@ export const PRICE_TABLES: Readonly<Record<string, PriceTable>> = {
       logsStorageGbMonth: price(0.03, 'GB-month', PAGES.cloudwatch, 'estimate', 'archived log storage; us-east-1 is $0.03'),
       customMetricMonth: price(0.3, 'metric-month', PAGES.cloudwatch, 'estimate', 'first 10,000 metrics; us-east-1 is $0.30'),
       alarmMonth: price(0.1, 'alarm-month', PAGES.cloudwatch, 'estimate', 'standard-resolution alarm per metric; us-east-1 is $0.10'),
+      compositeAlarmMonth: price(0.5, 'alarm-month', PAGES.cloudwatch, 'estimate', 'composite alarm; us-east-1 is $0.50'),
       dashboardMonth: price(3, 'dashboard-month', PAGES.cloudwatch, 'secondary', 'global'),
     },
     kms: {

@@ -70,6 +70,9 @@ const alarm = (namespace: string, dimensions: object, extra: object = {}): Block
   aws_cloudwatch_metric_alarm: { m: { namespace, metric_name: 'X', dimensions, alarm_actions: ['${aws_sns_topic.t.arn}'], ...extra } },
 });
 
+/** An alarm without actions of its own, for a composite alarm to speak for. */
+const quietChild: Blocks = alarm('AWS/SQS', { QueueName: 'q' }, { alarm_name: 'child-alarm', alarm_actions: [] });
+
 export const FIXTURES: Readonly<Record<string, RuleFixture>> = {
   'NET-01': {
     fail: [{ aws_vpc_security_group_ingress_rule: { r: { cidr_ipv4: '0.0.0.0/0', ip_protocol: 'tcp', from_port: 22, to_port: 22, description: 'ssh' } } }],
@@ -423,8 +426,18 @@ export const FIXTURES: Readonly<Record<string, RuleFixture>> = {
     },
   },
   'MON-05': {
-    fail: [alarm('AWS/SQS', { QueueName: 'q' }, { alarm_actions: [] }), alarm('AWS/SQS', { QueueName: 'q' }, { actions_enabled: false })],
-    pass: alarm('AWS/SQS', { QueueName: 'q' }),
+    fail: [
+      alarm('AWS/SQS', { QueueName: 'q' }, { alarm_actions: [] }),
+      alarm('AWS/SQS', { QueueName: 'q' }, { actions_enabled: false }),
+      // A quiet child whose composite does not notify, or whose composite watches another alarm.
+      { ...quietChild, aws_cloudwatch_composite_alarm: { c: { alarm_rule: 'ALARM("${aws_cloudwatch_metric_alarm.m.arn}")' } } },
+      { ...quietChild, aws_cloudwatch_composite_alarm: { c: { alarm_rule: 'ALARM("other") OR OK("${aws_cloudwatch_metric_alarm.m.arn}")', alarm_actions: ['t'] } } },
+    ],
+    pass: [
+      alarm('AWS/SQS', { QueueName: 'q' }),
+      { ...quietChild, aws_cloudwatch_composite_alarm: { c: { alarm_rule: 'ALARM("other") OR ALARM("${aws_cloudwatch_metric_alarm.m.arn}")', alarm_actions: ['t'] } } },
+      { ...quietChild, aws_cloudwatch_composite_alarm: { c: { alarm_rule: 'ALARM(child-alarm)', alarm_actions: ['t'] } } },
+    ],
   },
   'MON-06': {
     fail: [{ aws_ecs_cluster: { c: { name: 'c' } } }, { aws_ecs_cluster: { c: { name: 'c', setting: [{ name: 'containerInsights', value: 'disabled' }] } } }],

@@ -42,6 +42,21 @@ function alarmed(type: string, namespace: string, dimensions: readonly string[],
 
 const ALARM_PRESENT = controls('cloudwatch-alarm-resource-check~');
 
+const notifies = (alarm: SynthesizedResource): boolean => alarm.attrs.actions_enabled !== false && list(alarm.attrs.alarm_actions).length > 0;
+
+/** `ALARM(<name, ARN or a reference>)` in a composite alarm's rule, quotes optional. */
+const ALARM_FUNCTION = /ALARM\(\s*"?([^")]+?)"?\s*\)/g;
+
+/** Is the alarm one whose ALARM state the composite alarm's rule reads (by reference, name or ARN)? */
+function watches(composite: SynthesizedResource, alarm: SynthesizedResource): boolean {
+  const rule = composite.attrs.alarm_rule;
+  if (typeof rule !== 'string') return false;
+  const name = literal(alarm.attrs.alarm_name);
+  return [...rule.matchAll(ALARM_FUNCTION)].some(
+    ([, argument]) => refersTo(argument, alarm) || (name !== undefined && (argument === name || argument!.endsWith(`:alarm:${name}`))),
+  );
+}
+
 export const monitoringRules: readonly Rule[] = [
   {
     id: 'MON-01',
@@ -86,14 +101,16 @@ export const monitoringRules: readonly Rule[] = [
   {
     id: 'MON-05',
     area: 'monitoring',
-    title: 'CloudWatch alarms notify someone (alarm actions set and enabled)',
-    fix: 'Set `alarm_actions` to the alarm topic (metricAlarm() does) and leave actions_enabled on',
+    title: 'CloudWatch alarms notify someone (alarm actions set and enabled, or through a composite alarm that notifies)',
+    fix: 'Set `alarm_actions` to the alarm topic (metricAlarm() does), or make the alarm a child of a composite alarm with actions (anyAlarm()); leave actions_enabled on',
     severity: 'error',
     controls: controls('CKV_AWS_319', 'NIST.800.53.R5-CloudWatchAlarmAction', 'CT.CLOUDWATCH.PR.1'),
-    resourceTypes: ['aws_cloudwatch_metric_alarm'],
-    check: eachResource(['aws_cloudwatch_metric_alarm'], (r) => {
+    resourceTypes: ['aws_cloudwatch_metric_alarm', 'aws_cloudwatch_composite_alarm'],
+    check: eachResource(['aws_cloudwatch_metric_alarm', 'aws_cloudwatch_composite_alarm'], (r, view) => {
       if (r.attrs.actions_enabled === false) return 'actions_enabled is false';
-      return list(r.attrs.alarm_actions).length === 0 && 'no alarm_actions';
+      if (notifies(r)) return false;
+      if (r.type === 'aws_cloudwatch_composite_alarm') return 'no alarm_actions';
+      return !view.ofType('aws_cloudwatch_composite_alarm').some((c) => notifies(c) && watches(c, r)) && 'no alarm_actions, and no composite alarm with actions watches it';
     }),
   },
   {

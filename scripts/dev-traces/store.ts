@@ -110,7 +110,12 @@ export class TraceStore {
   get(traceId: string): TraceDetail | undefined {
     const stored = this.traces.get(traceId);
     if (!stored) return undefined;
-    const spans = [...stored.values()].sort((a, b) => a.startMs - b.startMs);
+    // SDKs stamp a span's start in whole milliseconds (Date.now()): on a tie the parent goes first.
+    const depth = (span: StoredSpan, seen = 0): number => {
+      const parent = span.parentSpanId === null ? undefined : stored.get(span.parentSpanId);
+      return parent && seen < stored.size ? 1 + depth(parent, seen + 1) : 0;
+    };
+    const spans = [...stored.values()].map((s) => ({ s, depth: depth(s) })).sort((a, b) => a.s.startMs - b.s.startMs || a.depth - b.depth).map(({ s }) => s);
     const start = spans[0].startMs;
     return {
       traceId,

@@ -188,7 +188,8 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       detail = message;
       sendError(req, res, status, code, message, requestId);
     };
-    res.once('finish', () =>
+    // The trace page polls every 2 s: its own requests are not what the dev log is for.
+    if (!isDevPath(url.pathname)) res.once('finish', () =>
       options.onRequest?.({ method: req.method ?? '', path: url.pathname, service: route?.service, status: res.statusCode, ms: Date.now() - started, requestId, traceId, detail }),
     );
 

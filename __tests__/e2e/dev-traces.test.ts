@@ -104,7 +104,10 @@ test("the payment's whole journey is that one trace, and the services' log lines
         consumerProcessing: of('notification').find((s) => s.kind === 'CONSUMER'),
         notificationWrite: of('notification').find((s) => isAws('DynamoDB', s)),
       };
-      return Object.values(found).every(Boolean) ? { spans, found } : undefined;
+      const missing = Object.entries(found).flatMap(([what, span]) => (span ? [] : [what]));
+      // Thrown, not returned: a timeout then says what was missing and what was there.
+      if (missing.length) throw new Error(`missing ${missing.join(', ')}; spans: ${spans.map((s) => `${s.service}/${s.kind}/${s.name}`).join(', ')}`);
+      return { spans, found };
     },
     60_000,
   );

@@ -83,6 +83,10 @@ test('a payment through the gateway: traceresponse, and the gateway spans in /_d
   await dev.waitForLine(`POST /payments → payment 201`, 5_000);
   expect(dev.output.find((l) => l.includes('POST /payments → payment 201'))).toContain(`trace ${paymentTraceId}`);
 
+  // The receiver listens where the services send (OTLP_ENDPOINT, the collector sidecar's address in AWS).
+  const exported = await fetch('http://127.0.0.1:4318/v1/traces', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  expect(exported.status).toBe(200);
+
   const page = await fetch(`${dev.gateway}/_dev/`);
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('<title>Local traces</title>');

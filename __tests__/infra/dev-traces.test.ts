@@ -186,6 +186,12 @@ describe('trace store bounds', () => {
     expect(small.get(id(1))).toBeUndefined();
   });
 
+  it('drops the oldest traces when the spans of all of them exceed the total', () => {
+    const small = new TraceStore({ maxSpans: 4 });
+    for (let n = 1; n <= 3; n++) small.add(['1', '2'].map((s) => span(id(n), s.repeat(16))));
+    expect(small.list().map((t) => t.traceId)).toEqual([id(3), id(2)]);
+  });
+
   it('caps the spans of one trace and reports the rest as rejected (OTLP partial success)', async () => {
     const capped = new TraceStore({ maxSpansPerTrace: 2 });
     expect(capped.add(['1', '2', '3'].map((n) => span(id(9), n.repeat(16))))).toEqual({ rejected: 1 });

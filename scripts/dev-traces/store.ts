@@ -1,8 +1,9 @@
 /**
  * The local stack's trace store: spans from the services (through the OTLP receiver) and from the
- * gateway (in process), grouped by trace, in a bounded ring of traces. When it is full the trace
- * that arrived first is dropped; a trace keeps at most `maxSpansPerTrace` spans. Nothing is
- * written to disk: it is a development aid, gone with `npm run dev`.
+ * gateway (in process), grouped by trace, in a bounded ring of traces. When it holds `maxTraces`
+ * traces or `maxSpans` spans in all, the traces that arrived first are dropped; a trace keeps at
+ * most `maxSpansPerTrace` spans. Nothing is written to disk: it is a development aid, gone with
+ * `npm run dev`.
  */
 
 export const SPAN_KINDS = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'] as const;
@@ -62,6 +63,8 @@ export const SPAN_ID = /^[0-9a-f]{16}$/;
 export interface TraceStoreLimits {
   readonly maxTraces?: number;
   readonly maxSpansPerTrace?: number;
+  /** In all traces together: about 1-2 KiB each with their attributes. */
+  readonly maxSpans?: number;
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
@@ -69,12 +72,21 @@ const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 export class TraceStore {
   readonly maxTraces: number;
   readonly maxSpansPerTrace: number;
+  readonly maxSpans: number;
   /** Insertion order = arrival order of each trace's first span: the first key is the oldest. */
   private readonly traces = new Map<string, Map<string, StoredSpan>>();
+  private spanCount = 0;
 
   constructor(limits: TraceStoreLimits = {}) {
     this.maxTraces = limits.maxTraces ?? 200;
     this.maxSpansPerTrace = limits.maxSpansPerTrace ?? 1000;
+    this.maxSpans = limits.maxSpans ?? 20_000;
+  }
+
+  private dropOldest(): void {
+    const [traceId, spans] = this.traces.entries().next().value!;
+    this.spanCount -= spans.size;
+    this.traces.delete(traceId);
   }
 
   /** Stores the spans (a span id seen again replaces the earlier one); returns how many were dropped for the per-trace limit. */
@@ -83,13 +95,19 @@ export class TraceStore {
     for (const span of spans) {
       let trace = this.traces.get(span.traceId);
       if (!trace) {
-        if (this.traces.size >= this.maxTraces) this.traces.delete(this.traces.keys().next().value!);
+        if (this.traces.size >= this.maxTraces) this.dropOldest();
         trace = new Map();
         this.traces.set(span.traceId, trace);
       }
-      if (trace.size >= this.maxSpansPerTrace && !trace.has(span.spanId)) rejected++;
-      else trace.set(span.spanId, span);
+      if (trace.has(span.spanId)) trace.set(span.spanId, span);
+      else if (trace.size >= this.maxSpansPerTrace) rejected++;
+      else {
+        trace.set(span.spanId, span);
+        this.spanCount++;
+      }
     }
+    // The trace just written to is kept: it is the newest.
+    while (this.spanCount > this.maxSpans && this.traces.size > 1) this.dropOldest();
     return { rejected };
   }
 

@@ -131,6 +131,22 @@ describe('OTLP receiver refuses what it cannot take, with an OTLP JSON Status', 
     ['a time that is not a number', 400, () => postTraces(request([{ ...validSpan, startTimeUnixNano: 'soon' }]))],
     ['an attribute that is not an AnyValue', 400, () => postTraces(request([{ ...validSpan, attributes: [{ key: 'k', value: 'bare' }] }]))],
     ['a body over the limit', 413, () => postTraces('x'.repeat(MAX_OTLP_BODY_BYTES + 1))],
+    [
+      'a streamed body over the limit (no content-length)',
+      413,
+      () => {
+        const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+        let sent = 0;
+        const body = new ReadableStream<Uint8Array>({
+          pull: (controller) => {
+            if (sent > MAX_OTLP_BODY_BYTES) controller.close();
+            else controller.enqueue(chunk);
+            sent += chunk.length;
+          },
+        });
+        return fetch(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+      },
+    ],
     ['a gzip body inflating over the limit', 400, () => postTraces(gzipSync(Buffer.alloc(MAX_OTLP_BODY_BYTES + 1, 32)), { 'content-type': 'application/json', 'content-encoding': 'gzip' })],
     ['GET', 405, () => fetch(`${receiver.url}/v1/traces`)],
     ['an unknown signal', 404, () => fetch(`${receiver.url}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })],

@@ -119,7 +119,7 @@ const traceResponse = (span: Span): string => {
 };
 
 /** Ends `span` once, with `status` (an HTTP status, or a failure message). */
-const ender = (span: Span, errorFrom: number) => {
+const spanEnder = (span: Span, errorFrom: number) => {
   let ended = false;
   return (outcome: number | string): void => {
     if (ended) return;
@@ -224,8 +224,8 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     const serverContext = trace.setSpan(parent, serverSpan);
     traceId = serverSpan.spanContext().traceId;
     res.setHeader('traceresponse', traceResponse(serverSpan));
-    const endServer = ender(serverSpan, 500);
-    res.once('close', () => endServer(res.writableFinished ? res.statusCode : 'client closed the connection before the response was sent'));
+    const endServer = spanEnder(serverSpan, 500);
+    res.once('close', () => endServer(res.writableFinished ? res.statusCode : 'response not completed (the client left, or the service cut it)'));
 
     const base = options.upstreams[route.service];
     if (!base) {
@@ -252,7 +252,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
         },
         serverContext,
       );
-      const endClient = ender(clientSpan, 500);
+      const endClient = spanEnder(clientSpan, 500);
       const traceContext: Record<string, string> = {};
       propagator.inject(trace.setSpan(serverContext, clientSpan), traceContext, defaultTextMapSetter);
       const upstream = httpRequest({

@@ -116,6 +116,13 @@ describe('static files under /static/', () => {
     expect(robots.headers.get('content-type')).toBe('text/plain; charset=utf-8');
   });
 
+  it("include the edge's error pages, as the bucket does", async () => {
+    const response = await fetch(`${gateway.url}/static/edge-errors/503.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual(EDGE_ERROR_BODIES[503]);
+  });
+
   it('answer HEAD with the headers only', async () => {
     const head = await rawGet(gateway.url, '/static/favicon.svg', 'HEAD');
     expect(head.status).toBe(200);

@@ -1,13 +1,14 @@
 /**
  * The edge's static behaviour on this machine: requests under the static prefix (the environment's
  * `edge.staticPathPattern`, default `/static/*`) are files of the repository's `static/` folder,
- * as the bucket holds them under the same key prefix. GET and HEAD only (the behaviour's allowed
- * methods); a file outside the folder, a directory or nothing at all is a JSON 404.
+ * as the bucket holds them under the same key prefix, plus the edge's error pages the bucket also
+ * holds (modules/edge/edge.ts stores them from EDGE_ERROR_BODIES). GET and HEAD only (the
+ * behaviour's allowed methods); a file outside the folder, a directory or nothing at all is a JSON 404.
  */
 import { createReadStream, realpathSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { staticUrlPrefix } from '../../modules/edge/edge-contract';
+import { EDGE_ERROR_BODIES, EDGE_ERROR_CONTENT_TYPE, EDGE_ERROR_STATUSES, edgeErrorPagePath, staticUrlPrefix } from '../../modules/edge/edge-contract';
 import { errorBody } from '../../services/kit/errors';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -60,6 +61,7 @@ const resolveInside = (root: string, relative: string): string | undefined => {
 export const staticFiles = (root: string, pathPattern: string): StaticFiles => {
   const prefix = staticUrlPrefix(pathPattern);
   const realRoot = realpathSync(root);
+  const errorPages = new Map(EDGE_ERROR_STATUSES.map((status) => [edgeErrorPagePath(pathPattern, status), JSON.stringify(EDGE_ERROR_BODIES[status])]));
   return {
     prefix,
     matches: (pathname) => pathname.startsWith(prefix),
@@ -67,6 +69,12 @@ export const staticFiles = (root: string, pathPattern: string): StaticFiles => {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('allow', 'GET, HEAD');
         sendJson(res, 405, errorBody(requestId, 'method_not_allowed', `${req.method} is not allowed on static files`));
+        return;
+      }
+      const errorPage = errorPages.get(pathname);
+      if (errorPage) {
+        res.writeHead(200, { 'content-type': EDGE_ERROR_CONTENT_TYPE, 'content-length': Buffer.byteLength(errorPage) });
+        res.end(req.method === 'HEAD' ? undefined : errorPage);
         return;
       }
       const file = resolveInside(realRoot, pathname.slice(prefix.length));

@@ -7,14 +7,30 @@
  * in full closes the connection (lingering). Upstream connections are pooled; one that failed is
  * never reused, and an idempotent request without a body is retried once on a fresh connection.
  *
+ * It also stands in for the edge (scripts/local-edge, values from modules/edge/edge-contract.ts):
+ * CloudFront's security headers on every answer, its JSON bodies for 502/503/504, and the static
+ * behaviour (`/static/*` from the repository's static/). And it traces: a server span per proxied
+ * request and a client span per upstream attempt (service `gateway`), W3C `traceparent` to the
+ * service, `traceresponse` to the client, spans into the trace store that `/_dev/` shows
+ * (scripts/dev-traces; only here, nothing in AWS routes `/_dev`).
+ *
  *   npx tsx scripts/gateway.ts [--port 8080]   # upstreams: 127.0.0.1:<containerPort>
  */
+import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import { DEFAULT_STATIC_PATH_PATTERN } from '../modules/edge/edge-contract';
 import { catalog, type Catalog } from '../services/catalog';
 import { clientErrorHandler, closeAfterResponse, isUrlTooLong } from '../services/kit/connection';
 import { errorBody } from '../services/kit/errors';
 import { MAX_HEADER_BYTES, MAX_URL_BYTES } from '../services/kit/limits';
 import { resolveRequestId } from '../services/kit/request-id';
+import { isDevPath, serveDev } from './dev-traces/dev-routes';
+import { TraceStore } from './dev-traces/store';
+import { storeTracer } from './dev-traces/store-tracer';
+import { isEdgeErrorStatus, sendEdgeError, setEdgeHeaders, withoutEdgeHeaders } from './local-edge/edge-responses';
+import { staticFiles } from './local-edge/static-files';
 
 export interface RouteMatch {
   readonly service: string;
@@ -54,6 +70,8 @@ export const matchRoute = (path: string, from?: Catalog): RouteMatch | undefined
 
 // RFC 9110 §7.6.1: connection-specific fields are not forwarded.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/** The gateway's own trace context replaces the client's (a child of it) towards the service, and the service's towards the client. */
+const TRACE_HEADERS = new Set(['traceparent', 'tracestate', 'traceresponse']);
 /** Above the services' 65 s keep-alive, like the ALB's 60 s idle timeout is below it. */
 const UPSTREAM_TIMEOUT_MS = 60_000;
 
@@ -72,18 +90,46 @@ const hasBody = (req: IncomingMessage): boolean =>
 
 const forwardable = (headers: IncomingHttpHeaders): IncomingHttpHeaders => {
   const listed = new Set((String(headers.connection ?? '')).toLowerCase().split(',').map((s) => s.trim()));
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name) && !listed.has(name)));
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name) && !listed.has(name) && !TRACE_HEADERS.has(name)));
 };
 
+/**
+ * A JSON error of the gateway's own. 502/503/504 carry the edge's body instead (CloudFront replaces
+ * them); `message` then only reaches the dev log, through onRequest.
+ */
 const sendError = (req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, requestId: string): void => {
   if (res.headersSent) {
     res.destroy(); // the status line is gone: the client sees a truncated response, as from the ALB
     return;
   }
-  const body = JSON.stringify(errorBody(requestId, code, message));
   if (!req.complete) closeAfterResponse(req, res);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId });
+  if (isEdgeErrorStatus(status)) {
+    sendEdgeError(res, status, req.method === 'HEAD');
+    return;
+  }
+  const body = JSON.stringify(errorBody(requestId, code, message));
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);
+};
+
+/** W3C Trace Context Level 2 `traceresponse`: the trace and the gateway's span a client can look up. */
+const traceResponse = (span: Span): string => {
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, '0')}`;
+};
+
+/** Ends `span` once, with `status` (an HTTP status, or a failure message). */
+const spanEnder = (span: Span, errorFrom: number) => {
+  let ended = false;
+  return (outcome: number | string): void => {
+    if (ended) return;
+    ended = true;
+    if (typeof outcome === 'number') {
+      span.setAttribute('http.response.status_code', outcome);
+      if (outcome >= errorFrom) span.setStatus({ code: SpanStatusCode.ERROR });
+    } else span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+    span.end();
+  };
 };
 
 export interface GatewayOptions {
@@ -92,20 +138,31 @@ export interface GatewayOptions {
   port?: number;
   host?: string;
   catalog?: Catalog;
-  /** Called once per proxied request (dev stack logging). */
-  onRequest?: (entry: { method: string; path: string; service?: string; status: number; ms: number; requestId: string }) => void;
+  /** Where the gateway's spans go and what `/_dev/` shows (the dev stack shares it with its OTLP receiver). */
+  traces?: TraceStore;
+  /** The edge's static behaviour: `root` served under `pathPattern` (default: the repository's static/ under `/static/*`). */
+  static?: { root: string; pathPattern: string };
+  /** Called once per request (dev stack logging); `detail` says why the gateway itself failed it. */
+  onRequest?: (entry: { method: string; path: string; service?: string; status: number; ms: number; requestId: string; traceId?: string; detail?: string }) => void;
 }
 
 export interface Gateway {
   readonly url: string;
   readonly port: number;
   readonly server: Server;
+  readonly traces: TraceStore;
   close(): Promise<void>;
 }
+
+export const STATIC_ROOT = path.resolve(__dirname, '..', 'static');
 
 export const startGateway = async (options: GatewayOptions): Promise<Gateway> => {
   const from = options.catalog ?? catalog;
   const missing = from.services.map((s) => s.name).filter((name) => !options.upstreams[name]);
+  const traces = options.traces ?? new TraceStore();
+  const tracing = storeTracer(traces, 'gateway');
+  const propagator = new W3CTraceContextPropagator();
+  const assets = staticFiles(options.static?.root ?? STATIC_ROOT, options.static?.pathPattern ?? DEFAULT_STATIC_PATH_PATTERN);
 
   // Its own pool: a connection that failed is destroyed (and so never reused), and close() ends them all.
   const agent = new Agent({ keepAlive: true, scheduling: 'lifo' });
@@ -114,6 +171,9 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     const started = Date.now();
     const incomingId = req.headers['x-request-id'];
     const requestId = resolveRequestId(typeof incomingId === 'string' ? incomingId : undefined);
+    // Every answer leaves through the edge: its headers on all of them.
+    setEdgeHeaders(res);
+    res.setHeader('x-request-id', requestId);
     if (isUrlTooLong(req.url)) {
       sendError(req, res, 414, 'uri_too_long', `Request target exceeds ${MAX_URL_BYTES} bytes`, requestId);
       return;
@@ -122,21 +182,54 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     // before routing so `/users/../payments` cannot reach the user service as `/payments`.
     const url = new URL(`http://gateway.local${req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`}`);
     const route = matchRoute(url.pathname, options.catalog);
-    res.once('finish', () =>
-      options.onRequest?.({ method: req.method ?? '', path: url.pathname, service: route?.service, status: res.statusCode, ms: Date.now() - started, requestId }),
+    let traceId: string | undefined;
+    let detail: string | undefined;
+    const fail = (status: number, code: string, message: string) => {
+      detail = message;
+      sendError(req, res, status, code, message, requestId);
+    };
+    // The trace page polls every 2 s: its own requests are not what the dev log is for.
+    if (!isDevPath(url.pathname)) res.once('finish', () =>
+      options.onRequest?.({ method: req.method ?? '', path: url.pathname, service: route?.service, status: res.statusCode, ms: Date.now() - started, requestId, traceId, detail }),
     );
 
     if (url.pathname === '/health/live') {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ status: 'ok' }));
       return;
     }
-    if (!route) {
-      sendError(req, res, 404, 'not_found', `No route for ${req.method} ${url.pathname}`, requestId);
+    if (isDevPath(url.pathname)) {
+      serveDev(traces, req, res, url.pathname, requestId);
       return;
     }
+    // The static behaviour comes before the default (API) behaviour, as in the distribution.
+    if (assets.matches(url.pathname)) {
+      assets.serve(req, res, url.pathname, requestId);
+      return;
+    }
+    if (!route) {
+      fail(404, 'not_found', `No route for ${req.method} ${url.pathname}`);
+      return;
+    }
+
+    // The gateway's server span: a child of the client's trace context when it sent one.
+    const parent = propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
+    const serverSpan = tracing.tracer.startSpan(
+      `${req.method} ${route.pattern}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': req.method ?? '', 'url.path': url.pathname, 'http.route': route.pattern, 'request.id': requestId },
+      },
+      parent,
+    );
+    const serverContext = trace.setSpan(parent, serverSpan);
+    traceId = serverSpan.spanContext().traceId;
+    res.setHeader('traceresponse', traceResponse(serverSpan));
+    const endServer = spanEnder(serverSpan, 500);
+    res.once('close', () => endServer(res.writableFinished ? res.statusCode : 'response not completed (the client left, or the service cut it)'));
+
     const base = options.upstreams[route.service];
     if (!base) {
-      sendError(req, res, 503, 'service_unavailable', `Service "${route.service}" is not running`, requestId);
+      fail(503, 'service_unavailable', `Service "${route.service}" is not running`);
       return;
     }
 
@@ -145,6 +238,23 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     const priorFor = req.headers['x-forwarded-for'];
     const replayable = RETRIED_METHODS.has(req.method ?? '') && !hasBody(req);
     const forward = (attempt: number): void => {
+      const clientSpan = tracing.tracer.startSpan(
+        `${req.method} ${route.service}`,
+        {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            'http.request.method': req.method ?? '',
+            'server.address': target.hostname,
+            'server.port': Number(target.port),
+            'url.full': `${target.origin}${url.pathname}`,
+            ...(attempt > 1 ? { 'http.request.resend_count': attempt - 1 } : {}),
+          },
+        },
+        serverContext,
+      );
+      const endClient = spanEnder(clientSpan, 500);
+      const traceContext: Record<string, string> = {};
+      propagator.inject(trace.setSpan(serverContext, clientSpan), traceContext, defaultTextMapSetter);
       const upstream = httpRequest({
         hostname: target.hostname,
         port: target.port,
@@ -152,6 +262,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
         method: req.method,
         headers: {
           ...forwardable(req.headers),
+          ...traceContext,
           'x-forwarded-for': priorFor ? `${priorFor}, ${clientIp}` : clientIp,
           'x-forwarded-proto': 'http',
           'x-forwarded-port': String(req.socket.localPort ?? ''),
@@ -164,11 +275,9 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       let responded = false;
       upstream.once('response', (upstreamRes) => {
         responded = true;
-        if (!req.complete) closeAfterResponse(req, res);
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, forwardable(upstreamRes.headers));
-        upstreamRes.pipe(res);
-        upstreamRes.once('error', () => res.destroy());
+        const status = upstreamRes.statusCode ?? 502;
         upstreamRes.once('end', () => {
+          endClient(status);
           // Answered before the client's body was all sent (e.g. 413): the rest is not needed, and
           // that upstream connection, in the middle of a request, must not be reused.
           if (!req.complete) {
@@ -176,17 +285,29 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
             upstream.destroy();
           }
         });
+        if (!req.complete) closeAfterResponse(req, res);
+        if (isEdgeErrorStatus(status)) {
+          // CloudFront answers these with its own body, whatever the origin sent.
+          detail = `Service "${route.service}" answered ${status}`;
+          upstreamRes.resume();
+          sendEdgeError(res, status, req.method === 'HEAD');
+          return;
+        }
+        res.writeHead(status, upstreamRes.statusMessage, withoutEdgeHeaders(forwardable(upstreamRes.headers)));
+        upstreamRes.pipe(res);
+        upstreamRes.once('error', () => res.destroy());
       });
       upstream.once('timeout', () => upstream.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' })));
       upstream.once('error', (error: NodeJS.ErrnoException) => {
+        endClient(error.code ?? error.message);
         if (responded) {
           if (!res.writableFinished) res.destroy(); // cut mid-response: truncate, as the ALB does
           return;
         }
         if (attempt === 1 && replayable && !res.destroyed && RETRYABLE_ERRORS.has(error.code ?? '')) forward(2);
-        else if (error.code === 'ECONNREFUSED') sendError(req, res, 503, 'service_unavailable', `Service "${route.service}" is not reachable`, requestId);
-        else if (error.code === 'ETIMEDOUT') sendError(req, res, 504, 'gateway_timeout', `Service "${route.service}" did not answer in time`, requestId);
-        else sendError(req, res, 502, 'bad_gateway', `Service "${route.service}" failed to answer`, requestId);
+        else if (error.code === 'ECONNREFUSED') fail(503, 'service_unavailable', `Service "${route.service}" is not reachable`);
+        else if (error.code === 'ETIMEDOUT') fail(504, 'gateway_timeout', `Service "${route.service}" did not answer in time`);
+        else fail(502, 'bad_gateway', `Service "${route.service}" failed to answer`);
       });
       // The client went away before the exchange finished: abandon the upstream request too.
       res.once('close', () => {
@@ -211,9 +332,10 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,
     server,
+    traces,
     close: () =>
       new Promise((resolve) => {
-        server.close(() => resolve());
+        server.close(() => void tracing.shutdown().then(() => resolve()));
         server.closeAllConnections();
         agent.destroy();
       }),

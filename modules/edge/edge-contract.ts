@@ -61,6 +61,9 @@ export const EDGE_ERROR_BODIES: Readonly<Record<EdgeErrorStatus, { readonly erro
   504: { error: { code: 'gateway_timeout', message: 'The service did not answer in time' }, requestId: 'unknown' },
 };
 
+/** Content type of the stored error bodies, which CloudFront serves with them. */
+export const EDGE_ERROR_CONTENT_TYPE = 'application/json';
+
 /** `/static/*`, 503 → `/static/edge-errors/503.json`: where the error body is stored and served from. */
 export const edgeErrorPagePath = (staticPathPattern: string, status: EdgeErrorStatus): string =>
   `${staticUrlPrefix(staticPathPattern)}edge-errors/${status}.json`;

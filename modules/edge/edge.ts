@@ -8,7 +8,7 @@ import { withStatistic } from '../observability/metric';
 import { metricAlarm } from '../observability/metric-alarm';
 import { KmsKey } from '../security/kms-key';
 import { DnsValidatedCertificate } from './dns-validated-certificate';
-import { EDGE_ERROR_BODIES, EDGE_ERROR_STATUSES, EDGE_REGION, edgeErrorPagePath, type PriceClass } from './edge-contract';
+import { EDGE_ERROR_BODIES, EDGE_ERROR_CONTENT_TYPE, EDGE_ERROR_STATUSES, EDGE_REGION, edgeErrorPagePath, type PriceClass } from './edge-contract';
 import { EdgeDistribution } from './edge-distribution';
 import { EdgeFirewall } from './edge-firewall';
 import { DistributionAccessLogs, LogDeliveryPolicy } from './edge-logs';
@@ -102,7 +102,7 @@ export class Edge extends Construct {
         `edge-error-${status}`,
         edgeErrorPagePath(props.staticPathPattern, status).replace(/^\//, ''),
         JSON.stringify(EDGE_ERROR_BODIES[status]),
-        'application/json',
+        EDGE_ERROR_CONTENT_TYPE,
       );
     }
 

@@ -20,23 +20,28 @@ export const withCallee = (env: Readonly<Record<string, string>>, name: string, 
 };
 
 export interface UserCallee {
-  readonly running: RunningService;
   /** `127.0.0.1:<port>`. */
   readonly address: string;
   /** Every caller's environment of the namespace, resolving `user` to this instance. */
   readonly envs: ServiceEnvs;
   /** Creates the user `id` (idempotent); its e-mail defaults to `<id>@example.com`. */
   ensureUser(id: string, fields?: { email?: string; name?: string }): Promise<void>;
+  /** SQL on the user database (as the service's own role). */
+  query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
+  /** Stops the service only (graceful, as ECS stops a task): its callers find it down. */
+  pause(): Promise<void>;
+  /** Starts it again on the same address. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export const startUserCallee = async (envs: ServiceEnvs, options: { port?: number } = {}): Promise<UserCallee> => {
-  const running = await startTestService(userService, envs.user!, { port: options.port ?? 0 });
-  const address = `127.0.0.1:${running.port}`;
+  let running: RunningService | undefined = await startTestService(userService, envs.user!, { port: options.port ?? 0 });
+  const port = running.port;
+  const address = `127.0.0.1:${port}`;
   const callers = catalog.services.filter((s) => s.needs.calls?.includes('user')).map((s) => s.name);
   const pool = new pg.Pool({ connectionString: envs.user!.DATABASE_URL, max: 2 });
   return {
-    running,
     address,
     envs: Object.fromEntries(Object.entries(envs).map(([name, env]) => [name, callers.includes(name) ? withCallee(env, 'user', address) : env])),
     async ensureUser(id, fields = {}) {
@@ -45,8 +50,16 @@ export const startUserCallee = async (envs: ServiceEnvs, options: { port?: numbe
         [id, fields.email ?? `${id}@example.com`, fields.name ?? 'Test User'],
       );
     },
+    query: (text, values) => pool.query(text, values),
+    async pause() {
+      await running?.stop();
+      running = undefined;
+    },
+    async resume() {
+      running ??= await startTestService(userService, envs.user!, { port });
+    },
     async stop() {
-      await running.stop();
+      await running?.stop();
       await pool.end();
     },
   };

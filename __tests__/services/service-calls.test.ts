@@ -26,7 +26,9 @@ import { createNotificationStore } from '../../services/notification/store';
 import { loadPaymentConfig } from '../../services/payment/config';
 import { paymentService } from '../../services/payment/service';
 import { CIRCUIT_STATE, METRICS } from '../../services/telemetry';
+import { userService } from '../../services/user/service';
 import { startUserCallee, withCallee, type UserCallee } from '../support/callees';
+import { startKmsStandIn } from '../support/kms-stand-in';
 import { client, expectErrorBody, registerAndLogin, type Call } from '../support/http';
 import { provisionTestNamespace } from '../support/namespace';
 import { spawnService, startTestService } from '../support/services';
@@ -114,6 +116,60 @@ describe('GET /internal/users/{id} (user service)', () => {
       expectErrorBody(res, 404, 'not_found');
     } finally {
       await gateway.close();
+    }
+  });
+});
+
+describe('the AWS code path (KMS stand-in)', () => {
+  it("signs with the caller's own KMS key once per token lifetime; the callee verifies with its declared callers' public keys", async () => {
+    const kms = await startKmsStandIn();
+    try {
+      const [paymentKey, notificationKey] = [kms.createKey(), kms.createKey()];
+      const callee = await startTestService(userService, {
+        ...envs.user!,
+        SERVICE_CALLER_JWKS: '',
+        SERVICE_CALLER_KMS_KEYS: `payment=${paymentKey.arn},notification=${notificationKey.arn}`,
+        KMS_ENDPOINT: kms.endpoint,
+      });
+      const payment = await startTestService(paymentService, {
+        ...withCallee(envs.payment!, 'user', `127.0.0.1:${callee.port}`),
+        SERVICE_TOKEN_JWK: '',
+        SERVICE_TOKEN_KMS_KEY: paymentKey.arn,
+        KMS_ENDPOINT: kms.endpoint,
+      });
+      try {
+        const call = client(payment.url);
+        for (let i = 0; i < 3; i++) {
+          const token = await tokenFor(envs.user!, await existingUser());
+          const res = await call('POST', '/payments', { token, body: { amount: 100, currency: 'EUR' }, headers: { 'idempotency-key': randomUUID() } });
+          expect(res.status).toBe(201);
+        }
+        const signs = kms.calls.filter((c) => c.operation === 'Sign');
+        expect(signs.map((c) => c.body.KeyId)).toEqual([paymentKey.arn]);
+        const fetched = kms.calls.filter((c) => c.operation === 'GetPublicKey').map((c) => c.body.KeyId);
+        expect(fetched).toEqual(expect.arrayContaining([paymentKey.arn, notificationKey.arn]));
+
+        // A key of the same account that the catalog does not list for the user service signs nothing it accepts.
+        const other = kms.createKey();
+        const impostor = await startTestService(paymentService, {
+          ...withCallee(envs.payment!, 'user', `127.0.0.1:${callee.port}`),
+          SERVICE_TOKEN_JWK: '',
+          SERVICE_TOKEN_KMS_KEY: other.arn,
+          KMS_ENDPOINT: kms.endpoint,
+        });
+        try {
+          const token = await tokenFor(envs.user!, await existingUser());
+          const res = await client(impostor.url)('POST', '/payments', { token, body: { amount: 100, currency: 'EUR' }, headers: { 'idempotency-key': randomUUID() } });
+          expectErrorBody(res, 503, 'upstream_unavailable');
+        } finally {
+          await impostor.stop();
+        }
+      } finally {
+        await payment.stop();
+        await callee.stop();
+      }
+    } finally {
+      await kms.close();
     }
   });
 });

@@ -131,12 +131,15 @@ describe('the AWS code path (KMS stand-in)', () => {
         SERVICE_CALLER_KMS_KEYS: `payment=${paymentKey.arn},notification=${notificationKey.arn}`,
         KMS_ENDPOINT: kms.endpoint,
       });
-      const payment = await startTestService(paymentService, {
-        ...withCallee(envs.payment!, 'user', `127.0.0.1:${callee.port}`),
-        SERVICE_TOKEN_JWK: '',
-        SERVICE_TOKEN_KMS_KEY: paymentKey.arn,
-        KMS_ENDPOINT: kms.endpoint,
-      });
+      /** A payment task signing its service tokens with the KMS key `arn`, calling this user service. */
+      const paymentSigningWith = (arn: string) =>
+        startTestService(paymentService, {
+          ...withCallee(envs.payment!, 'user', `127.0.0.1:${callee.port}`),
+          SERVICE_TOKEN_JWK: '',
+          SERVICE_TOKEN_KMS_KEY: arn,
+          KMS_ENDPOINT: kms.endpoint,
+        });
+      const payment = await paymentSigningWith(paymentKey.arn);
       try {
         const call = client(payment.url);
         for (let i = 0; i < 3; i++) {
@@ -151,12 +154,7 @@ describe('the AWS code path (KMS stand-in)', () => {
 
         // A key of the same account that the catalog does not list for the user service signs nothing it accepts.
         const other = kms.createKey();
-        const impostor = await startTestService(paymentService, {
-          ...withCallee(envs.payment!, 'user', `127.0.0.1:${callee.port}`),
-          SERVICE_TOKEN_JWK: '',
-          SERVICE_TOKEN_KMS_KEY: other.arn,
-          KMS_ENDPOINT: kms.endpoint,
-        });
+        const impostor = await paymentSigningWith(other.arn);
         try {
           const token = await tokenFor(envs.user!, await existingUser());
           const res = await client(impostor.url)('POST', '/payments', { token, body: { amount: 100, currency: 'EUR' }, headers: { 'idempotency-key': randomUUID() } });

@@ -9,11 +9,12 @@ import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { Message } from '@aws-sdk/client-sqs';
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { startGateway } from '../../scripts/gateway';
 import { createDynamo } from '../../services/kit/clients/dynamo';
 import { createLogger } from '../../services/kit/logger';
-import { createServiceClient } from '../../services/kit/service-call/client';
+import { createServiceClient, type CallSettings } from '../../services/kit/service-call/client';
 import { createServiceCalls } from '../../services/kit/service-call/from-config';
 import { parsePrivateJwk } from '../../services/kit/tokens/keys';
 import { createServiceTokens, issueServiceToken } from '../../services/kit/tokens/service-token';
@@ -80,6 +81,18 @@ afterAll(() => users?.stop());
 /** A token of `caller` as its kit client signs it (provisioned key). */
 const serviceToken = (caller: 'payment' | 'notification', audience = 'user') =>
   issueServiceToken(audience, { caller, signer: createLocalSigner(parsePrivateJwk(envs[caller]!.SERVICE_TOKEN_JWK!)) });
+
+/** The kit client as payment builds it, with the name `user` resolved to `address`. */
+const paymentClientTo = (address: string, settings: Partial<CallSettings> = {}) =>
+  createServiceClient({
+    service: 'payment',
+    upstream: 'user',
+    baseUrl: 'http://user:3001',
+    localAddresses: new Map([['user', address]]),
+    tokens: createServiceTokens({ caller: 'payment', signer: createLocalSigner(parsePrivateJwk(envs.payment!.SERVICE_TOKEN_JWK!)) }),
+    logger,
+    settings,
+  });
 
 const existingUser = async (fields: { email?: string; name?: string } = {}) => {
   const id = randomUUID();
@@ -255,6 +268,41 @@ describe('the kit client', () => {
     calls.close();
   });
 
+  it('retries only idempotent calls, only on failures, and passes the request id and a service token for the callee', async () => {
+    const seen: { method: string; url: string; requestId?: string; authorization?: string }[] = [];
+    let status = 503;
+    const upstream = createHttpServer((req, res) => {
+      seen.push({ method: req.method!, url: req.url!, requestId: req.headers['x-request-id'] as string, authorization: req.headers.authorization });
+      res.writeHead(status, { 'content-type': 'application/json' }).end('{"error":{"code":"x","message":"x"}}');
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    try {
+      // A client with a breaker of its own, so each check starts closed.
+      const fresh = () => paymentClientTo(`127.0.0.1:${(upstream.address() as { port: number }).port}`);
+      const attempts = async (work: (api: ReturnType<typeof fresh>) => Promise<unknown>) => {
+        seen.length = 0;
+        const result = await work(fresh());
+        return { result, attempts: seen.length };
+      };
+
+      const get = await attempts((api) => api.call('/internal/users/a', { requestId: 'req-123' }));
+      expect(get).toEqual({ result: { kind: 'unavailable', outcome: 'server_error', retryAfterSeconds: 1 }, attempts: 3 });
+      expect(seen.map((r) => [r.method, r.url, r.requestId])).toEqual(Array.from({ length: 3 }, () => ['GET', '/internal/users/a', 'req-123']));
+      const claims = JSON.parse(Buffer.from(seen[0]!.authorization!.split('.')[1]!, 'base64url').toString());
+      expect(claims).toMatchObject({ iss: 'payment', sub: 'payment', aud: 'user' });
+
+      expect((await attempts((api) => api.call('/internal/things', { method: 'POST', body: {} }))).attempts).toBe(1);
+      expect((await attempts((api) => api.call('/internal/things', { method: 'POST', body: {}, idempotent: true }))).attempts).toBe(3);
+
+      // A 4xx is an answer: not retried, and not a failure for the breaker.
+      status = 404;
+      const answered = await attempts(async (api) => [await api.call('/internal/users/b'), api.circuit()]);
+      expect(answered).toEqual({ result: [{ kind: 'answer', status: 404, body: { error: { code: 'x', message: 'x' } } }, 'closed'], attempts: 1 });
+    } finally {
+      await new Promise((resolve) => upstream.close(resolve));
+    }
+  });
+
   describe('with an upstream that accepts connections and never answers', () => {
     let blackHole: Server;
     const sockets = new Set<Socket>();
@@ -269,19 +317,9 @@ describe('the kit client', () => {
       await new Promise((resolve) => blackHole.close(resolve));
     });
 
-    const hangingClient = (settings = {}) =>
-      createServiceClient({
-        service: 'payment',
-        upstream: 'user',
-        baseUrl: 'http://user:3001',
-        localAddresses: new Map([['user', address]]),
-        tokens: createServiceTokens({ caller: 'payment', signer: createLocalSigner(parsePrivateJwk(envs.payment!.SERVICE_TOKEN_JWK!)) }),
-        logger,
-        settings,
-      });
 
     it('no call outlives its deadline, retried or not; the bulkhead turns the excess away at once', async () => {
-      const upstream = hangingClient({ breaker: { consecutiveFailures: 1000, halfOpenAfterMs: 5000 } });
+      const upstream = paymentClientTo(address, { breaker: { consecutiveFailures: 1000, halfOpenAfterMs: 5000 } });
       const timed = async <T>(work: () => Promise<T>) => {
         const started = performance.now();
         return { result: await work(), ms: performance.now() - started };

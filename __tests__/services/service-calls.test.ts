@@ -360,7 +360,7 @@ describe('notification: the recipient of a notification', () => {
     const config = loadNotificationConfig(envs.notification!);
     const dynamo = createDynamo(config);
     const store = createNotificationStore({ doc: dynamo.doc, notificationsTable: config.tables.notifications, processedEventsTable: config.tables.processedEvents });
-    const sent: { n: Notification; to: Recipient | undefined }[] = [];
+    const sent: { n: Notification; to: Recipient }[] = [];
     const handle = createEventProcessor({
       store,
       logger,

@@ -1,14 +1,20 @@
 /**
  * End to end, the way a developer runs it: `npm run dev` (engines, every catalog service as a
  * process, the gateway), then register → login → pay through the gateway, and both the welcome
- * and exactly one receipt notification appear. Ctrl-C (SIGINT) then stops everything.
+ * and exactly one receipt notification appear; payment and notification ask the user service over
+ * the synchronous path (a changed e-mail reaches the receipt, and with the user service frozen both
+ * degrade as docs/decisions/0014 says). Ctrl-C (SIGINT) then stops everything.
  */
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sqsClient } from '../../scripts/engines';
+import { dynamoClient, sqsClient } from '../../scripts/engines';
+import { processInfo } from '../../scripts/engines/procfs';
+import { processTree } from '../support/process-tree';
 import { catalog } from '../../services/catalog';
 import { DEV_START_TIMEOUT_MS, startDevStack, type DevStack } from '../support/dev-stack';
 
@@ -101,6 +107,62 @@ test('register → login → pay through the gateway yields a welcome and exactl
   await dev.waitFor('an empty events queue', async () => (await eventsInQueue()) === 0, 60_000);
   const final = (await api('GET', '/notifications', undefined, auth)).body.items as { type: string }[];
   expect(final.map((n) => n.type).sort()).toEqual(['payment-receipt', 'welcome']);
+});
+
+/** The contact the notification service keeps for a user (written from the user service's answers). */
+const storedContact = async (userId: string): Promise<Record<string, unknown> | undefined> => {
+  const endpoint = /dynamodb: (http:\/\/\S+)/.exec(dev.output.find((l) => l.includes('dynamodb: http')) ?? '')?.[1];
+  if (!endpoint) throw new Error('npm run dev printed no DynamoDB address');
+  const doc = DynamoDBDocumentClient.from(dynamoClient(endpoint));
+  try {
+    return (await doc.send(new GetCommand({ TableName: 'dev-notifications', Key: { userId, sortKey: '#contact' }, ConsistentRead: true }))).Item;
+  } finally {
+    doc.destroy();
+  }
+};
+
+/** The dev stack's user service process (found in the stack's own process tree, by its entry point). */
+const userServicePid = (): number => {
+  const tree = processTree(processInfo(dev.proc.child.pid!)!);
+  const found = tree.find((p) => {
+    try {
+      return readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('services/user/main.ts');
+    } catch {
+      return false;
+    }
+  });
+  if (!found) throw new Error('no user service process in the dev stack');
+  return found.pid;
+};
+
+test('payment and notification call the user service: a changed e-mail reaches the receipt; with it frozen, both degrade', async () => {
+  const email = `e2e-calls-${Date.now()}@example.com`;
+  const registered = await api('POST', '/users', { email, name: 'Caller Test', password: 'correct horse battery' });
+  const login = await api('POST', '/auth/login', { email, password: 'correct horse battery' });
+  const auth = { authorization: `Bearer ${login.body.accessToken}` };
+  const changed = `changed-${email}`;
+  const patched = await api('PATCH', `/users/${registered.body.id}`, { email: changed, currentPassword: 'correct horse battery' }, auth);
+  expect(patched.status).toBe(200);
+
+  const pay = (key: string) => api('POST', '/payments', { amount: 1000, currency: 'EUR' }, { ...auth, 'idempotency-key': key });
+  expect((await pay('calls-1')).status).toBe(201);
+  const listed = async () => ((await api('GET', '/notifications', undefined, auth)).body?.items ?? []) as { type: string; status: string }[];
+  await dev.waitFor('the welcome and the receipt', async () => (await listed()).filter((n) => n.status === 'sent').length >= 2, 60_000);
+  // The receipt's recipient came from the user service: the stored contact is the new address.
+  expect(await storedContact(registered.body.id)).toMatchObject({ email: changed, name: 'Caller Test' });
+
+  // Frozen (SIGSTOP): connections hang, so every call ends at its deadline, then degrades.
+  const pid = userServicePid();
+  process.kill(pid, 'SIGSTOP');
+  try {
+    const started = Date.now();
+    const degraded = await pay('calls-2');
+    expect(degraded.status).toBe(201);
+    expect(Date.now() - started).toBeLessThan(4000);
+    await dev.waitFor('the second receipt, sent to the stored address', async () => (await listed()).filter((n) => n.status === 'sent').length >= 3, 60_000);
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
 });
 
 test('Ctrl-C stops the gateway, every service and the engines', async () => {

@@ -15,6 +15,7 @@ import { notificationService } from '../../services/notification/service';
 import { paymentService } from '../../services/payment/service';
 import { userService } from '../../services/user/service';
 import { fuzzRequests, routesOf, systematicRequests, type FuzzRequest, type RouteInfo } from '../support/fuzz-requests';
+import { withCallee } from '../support/callees';
 import { client, registerAndLogin } from '../support/http';
 import { provisionTestNamespace } from '../support/namespace';
 import { rawRequest } from '../support/raw-http';
@@ -40,7 +41,10 @@ let ctx: { routes: RouteInfo[]; token: string; userId: string };
 beforeAll(async () => {
   expect(Object.keys(definitions).sort()).toEqual(catalog.services.map((s) => s.name).sort()); // every service
   const { env } = await provisionTestNamespace({ overrides: { CONSUMER_WAIT_SECONDS: '1' } });
-  services = await Promise.all(catalog.services.map((s) => startTestService(definitions[s.name]!, env[s.name]!)));
+  // The user service first: payment and notification call it (support/callees.ts).
+  const users = await startTestService(definitions.user!, env.user!);
+  const callerEnv = (name: string) => withCallee(env[name]!, 'user', `127.0.0.1:${users.port}`);
+  services = await Promise.all(catalog.services.map((s) => (s.name === 'user' ? users : startTestService(definitions[s.name]!, callerEnv(s.name)))));
   gateway = await startGateway({ port: 0, upstreams: Object.fromEntries(catalog.services.map((s, i) => [s.name, services[i]!.url])) });
   // Every documented operation the gateway routes (as the ALB would) is public.
   const docs = await Promise.all(services.map(async (svc) => (await fetch(`${svc.url}/openapi.json`)).json() as Promise<Parameters<typeof routesOf>[0]>));

@@ -14,6 +14,7 @@ import { notificationService } from '../../services/notification/service';
 import { paymentService } from '../../services/payment/service';
 import { userService } from '../../services/user/service';
 import { client, expectErrorBody, registerAndLogin, type Call } from '../support/http';
+import { withCallee } from '../support/callees';
 import { startKmsStandIn, type KmsStandIn } from '../support/kms-stand-in';
 import { provisionTestNamespace } from '../support/namespace';
 import { startTestService } from '../support/services';
@@ -23,10 +24,12 @@ jest.setTimeout(60_000);
 
 const running: RunningService[] = [];
 afterAll(() => Promise.all(running.map((s) => s.stop())));
-const start = async (...args: Parameters<typeof startTestService>): Promise<Call> => {
+const start = async (...args: Parameters<typeof startTestService>): Promise<Call> => (await startCallee(...args)).call;
+/** A service other services call (the user service, asked by payment before it charges): its client and address. */
+const startCallee = async (...args: Parameters<typeof startTestService>): Promise<{ call: Call; address: string }> => {
   const svc = await startTestService(...args);
   running.push(svc);
-  return client(svc.url);
+  return { call: client(svc.url), address: `127.0.0.1:${svc.port}` };
 };
 
 /** What each verifying service answers for a token: payment (create) and notification (list). */
@@ -42,9 +45,10 @@ describe('local keys (as provisioned for tests and npm run dev)', () => {
   let notification: Call;
   beforeAll(async () => {
     envs = (await provisionTestNamespace()).env;
-    [user, payment, notification] = await Promise.all([
-      start(userService, envs.user!),
-      start(paymentService, envs.payment!),
+    const users = await startCallee(userService, envs.user!);
+    user = users.call;
+    [payment, notification] = await Promise.all([
+      start(paymentService, withCallee(envs.payment!, 'user', users.address)),
       start(notificationService, envs.notification!),
     ]);
   });
@@ -93,15 +97,18 @@ describe('KMS keys (the AWS code path, against a KMS stand-in)', () => {
     const envs = (await provisionTestNamespace()).env;
 
     // Before: everyone knows the old key only; the user service signs with it.
-    const userBefore = await start(userService, kmsEnv(envs.user!, [old.arn], old.arn));
-    const paymentBefore = await start(paymentService, kmsEnv(envs.payment!, [old.arn]));
+    const users = await startCallee(userService, kmsEnv(envs.user!, [old.arn], old.arn));
+    const userBefore = users.call;
+    // Payment asks this user service (one database for all of them) whether the payer still exists.
+    const paymentEnv = withCallee(envs.payment!, 'user', users.address);
+    const paymentBefore = await start(paymentService, kmsEnv(paymentEnv, [old.arn]));
     const notificationBefore = await start(notificationService, kmsEnv(envs.notification!, [old.arn]));
     const { user: ada, token: oldToken, password } = await registerAndLogin(userBefore);
     expect(await statusesFor(paymentBefore, notificationBefore, oldToken)).toEqual({ payment: 201, notification: 200 });
     expect(kms.calls.filter((c) => c.operation === 'Sign').map((c) => c.body.KeyId)).toContain(old.arn);
 
     // Step 1: verifiers learn the new key. Step 2: the user service signs with it.
-    const paymentOverlap = await start(paymentService, kmsEnv(envs.payment!, [old.arn, next.arn]));
+    const paymentOverlap = await start(paymentService, kmsEnv(paymentEnv, [old.arn, next.arn]));
     const notificationOverlap = await start(notificationService, kmsEnv(envs.notification!, [old.arn, next.arn]));
     const userOverlap = await start(userService, kmsEnv(envs.user!, [old.arn, next.arn], next.arn));
     const login = await userOverlap('POST', '/auth/login', { body: { email: ada.email, password } });
@@ -112,7 +119,7 @@ describe('KMS keys (the AWS code path, against a KMS stand-in)', () => {
     expect((await userOverlap('GET', '/users/me', { token: oldToken })).status).toBe(200);
 
     // Step 3, after the longest token lifetime: the old key leaves the lists.
-    const paymentAfter = await start(paymentService, kmsEnv(envs.payment!, [next.arn]));
+    const paymentAfter = await start(paymentService, kmsEnv(paymentEnv, [next.arn]));
     const notificationAfter = await start(notificationService, kmsEnv(envs.notification!, [next.arn]));
     expect(await statusesFor(paymentAfter, notificationAfter, oldToken)).toEqual({ payment: 401, notification: 401 });
     expect(await statusesFor(paymentAfter, notificationAfter, newToken)).toEqual({ payment: 201, notification: 200 });

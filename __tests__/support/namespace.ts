@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { connectEngines, provisionNamespace, type Engines, type ServiceEnvs } from '../../scripts/engines';
 import { catalog, type Catalog } from '../../services/catalog';
+import { NO_CALLEE_ADDRESS } from './callees';
 import { TEST_ENGINE_VARS } from './engine-vars';
 
 /** The shared engines started by the global setup. */
@@ -38,9 +39,13 @@ export const provisionTestNamespace = async (
 ): Promise<TestNamespace> => {
   const engines = options.engines ?? testEngines();
   const namespace = `t${randomBytes(5).toString('hex')}`;
-  const env = await provisionNamespace(engines, namespace, options.catalog ?? catalog, {
+  const from = options.catalog ?? catalog;
+  const env = await provisionNamespace(engines, namespace, from, {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
+    // Tests start the callees they need on free ports and point the callers at them
+    // (support/callees.ts); until then a callee is down, never another run's service on its catalog port.
+    SERVICE_ADDRESSES_LOCAL: from.services.map((s) => `${s.name}=${NO_CALLEE_ADDRESS}`).join(','),
     ...options.overrides,
   });
   return { namespace, env, engines };

@@ -2,8 +2,8 @@
  * Creates a namespace's resources from the catalog on the local engines: one database per
  * `needs.postgres` with the service's roles and migrations (the migrate command's code, as the
  * ECS migrate task runs it), every table (same keys, GSIs, projections and TTL as the
- * infrastructure, on-demand), every queue with its DLQ and redrive policy, and one access-token
- * key pair. Returns each service's environment per docs/service-environment.md. Idempotent:
+ * infrastructure, on-demand), every queue with its DLQ and redrive policy, one access-token
+ * key pair, and one service-token key pair per calling service (docs/decisions/0014). Returns each service's environment per docs/service-environment.md. Idempotent:
  * `npm run dev` re-runs it.
  */
 import {
@@ -21,12 +21,16 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import {
+  callersOf,
   catalog as defaultCatalog,
   dlqUrlEnvVar,
+  findService,
   allTables,
   JWT_AUDIENCE,
   postgresRoles,
   queueUrlEnvVar,
+  serviceConnectUrl,
+  serviceUrlEnvVar,
   tableEnvVar,
   type Catalog,
   type KeyAttribute,
@@ -192,6 +196,36 @@ const setUpDatabase = async (namespace: string, service: ServiceSpec, databaseUr
 };
 
 /**
+ * Where a catalog service listens locally: its catalog port on loopback (what `npm run dev` runs;
+ * tests that start a callee on another port override SERVICE_ADDRESSES_LOCAL).
+ */
+export const localServiceAddress = (spec: ServiceSpec): string => `127.0.0.1:${spec.containerPort}`;
+
+/**
+ * The service-call variables (docs/service-environment.md): a caller gets its private key, each
+ * callee's Service Connect URL (`http://user:3001`, as in AWS) and the local address behind each
+ * name; a callee gets its declared callers' public keys by name.
+ */
+const serviceCallEnv = (
+  service: ServiceSpec,
+  from: Catalog,
+  callerKeys: ReadonlyMap<string, { privateJwk: string; publicJwks: string }>,
+): Record<string, string> => {
+  const env: Record<string, string> = {};
+  const callees = (service.needs.calls ?? []).map((name) => findService(name, from));
+  if (callees.length) {
+    env.SERVICE_TOKEN_JWK = callerKeys.get(service.name)!.privateJwk;
+    for (const callee of callees) env[serviceUrlEnvVar(callee.name)] = serviceConnectUrl(callee);
+    env.SERVICE_ADDRESSES_LOCAL = callees.map((callee) => `${callee.name}=${localServiceAddress(callee)}`).join(',');
+  }
+  const callers = callersOf(service.name, from);
+  if (callers.length) {
+    env.SERVICE_CALLER_JWKS = JSON.stringify(Object.fromEntries(callers.map((c) => [c.name, JSON.parse(callerKeys.get(c.name)!.publicJwks)])));
+  }
+  return env;
+};
+
+/**
  * Provisions `namespace` and returns every service's environment. `overrides` are merged last
  * into every service's env (tests pass NODE_ENV=test, LOG_LEVEL=silent).
  */
@@ -225,6 +259,8 @@ export const provisionNamespace = async (
 
   // One access-token key pair per namespace: the signer gets the private JWK, everyone the public JWKS.
   const tokenKeys = generateLocalTokenKeys();
+  // One service-token key pair per caller (its KMS key in AWS): the caller signs, its callees verify.
+  const callerKeys = new Map(from.services.filter((s) => s.needs.calls?.length).map((s) => [s.name, generateLocalTokenKeys()]));
 
   return Object.fromEntries(
     from.services.map((service) => {
@@ -257,6 +293,7 @@ export const provisionNamespace = async (
       for (const name of queueNames) env[queueUrlEnvVar(name)] = queue(name).url;
       for (const name of needs.consumes ?? []) env[dlqUrlEnvVar(name)] = queue(name).dlqUrl;
       if (needs.email) env.NOTIFICATION_SENDER = 'log';
+      Object.assign(env, serviceCallEnv(service, from, callerKeys));
       return [service.name, { ...env, ...overrides }];
     }),
   );

@@ -20,7 +20,8 @@ import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
 
 export type { HealthCheck } from './health';
 
-export type AppEnv = { Variables: { requestId: string; logger: Logger; auth?: AuthContext } };
+/** `caller`: the calling service on `/internal/*` routes (service-auth.ts). */
+export type AppEnv = { Variables: { requestId: string; logger: Logger; auth?: AuthContext; caller?: string } };
 
 export interface CreateAppOptions {
   serviceName: string;

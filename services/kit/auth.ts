@@ -11,6 +11,8 @@ import { InvalidTokenError, type AccessTokenClaims, type TokenVerifier } from '.
 export interface AuthContext {
   userId: string;
   email: string;
+  /** The token's `iat` (epoch seconds): what a revocation cut-off is compared with. */
+  issuedAt: number;
 }
 
 /**
@@ -50,6 +52,6 @@ export const requireAuth = ({ verify, isRevoked }: RequireAuthOptions): Middlewa
       c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw unauthorized(match ? 'Invalid or expired access token' : 'Missing bearer token');
     }
-    c.set('auth', { userId: claims.sub, email: claims.email });
+    c.set('auth', { userId: claims.sub, email: claims.email, issuedAt: claims.iat });
     await next();
   };

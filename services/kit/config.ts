@@ -3,12 +3,14 @@
  * `loadConfig` fails fast with ONE error that lists every missing or invalid variable.
  */
 import { z } from 'zod';
-import { queueUrlEnvVar, tableEnvVar, type ServiceSpec } from '../catalog';
+import { callersOf, queueUrlEnvVar, serviceUrlEnvVar, tableEnvVar, type ServiceSpec } from '../catalog';
 import type { DynamoConfig } from './clients/dynamo';
 import type { SqsConfig } from './clients/sqs';
 import type { BaseConfig } from './service';
+import { parseLocalAddresses, type LocalAddresses } from './service-call/local-addresses';
 import { KMS_KEY_ARN, parseJwks, parsePrivateJwk } from './tokens/keys';
-import type { SigningKeySource, TokenSettings } from './tokens/from-config';
+import type { CallerKeySource, SigningKeySource, TokenSettings } from './tokens/from-config';
+import { parseCallerJwks, parseCallerKeyArns } from './tokens/service-token';
 
 export interface ConfigIssue {
   variable: string;
@@ -73,6 +75,41 @@ export const tokenSignShape = {
   TOKEN_SIGNING_JWK: jsonVariable(parsePrivateJwk).optional(),
 };
 
+/** A list variable parsed by `parse`, which throws with a message safe to show. */
+const listVariable = <T>(parse: (list: string) => T) =>
+  z.string().transform((value, ctx) => {
+    try {
+      return parse(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+
+/**
+ * The caller side of `needs.calls` (docs/decisions/0014): the key its service tokens are signed
+ * with (`SERVICE_TOKEN_KMS_KEY` in AWS, `SERVICE_TOKEN_JWK` locally) and each callee's address
+ * (`SERVICE_<CALLEE>_URL`). `SERVICE_ADDRESSES_LOCAL` only exists locally (service-call/local-addresses).
+ */
+export const serviceCallerShape = (callees: readonly string[]) => ({
+  SERVICE_TOKEN_KMS_KEY: kmsKeyArn.optional(),
+  SERVICE_TOKEN_JWK: jsonVariable(parsePrivateJwk).optional(),
+  SERVICE_ADDRESSES_LOCAL: listVariable(parseLocalAddresses).optional(),
+  KMS_ENDPOINT: z.url().optional(),
+  ...(Object.fromEntries(callees.map((name) => [serviceUrlEnvVar(name), z.url()])) as Record<string, z.ZodURL>),
+});
+
+/** The callee side: the public keys of exactly the services that call it, by caller name. */
+export const serviceCalleeShape = {
+  SERVICE_CALLER_KMS_KEYS: listVariable((list) => {
+    const arns = parseCallerKeyArns(list);
+    for (const arn of arns.values()) if (!KMS_KEY_ARN.test(arn)) throw new Error('every key must be a KMS key ARN (<caller>=arn:aws:kms:...)');
+    return arns;
+  }).optional(),
+  SERVICE_CALLER_JWKS: jsonVariable(parseCallerJwks).optional(),
+  KMS_ENDPOINT: z.url().optional(),
+};
+
 /**
  * `DATABASE_URL` (local) takes precedence; otherwise the service logs in as `DATABASE_USER` with
  * IAM over verified TLS (docs/decisions/0009).
@@ -114,6 +151,8 @@ export const shapeForService = (spec: ServiceSpec): z.ZodRawShape => {
     ...baseShape,
     ...(needs.tokens ? tokenVerifyShape : {}),
     ...(needs.tokens === 'sign' ? tokenSignShape : {}),
+    ...(needs.calls?.length ? serviceCallerShape(needs.calls) : {}),
+    ...(callersOf(spec.name).length ? serviceCalleeShape : {}),
     ...(needs.postgres ? postgresShape : {}),
     ...(needs.cache ? redisShape : {}),
     ...(needs.tables?.length ? { ...dynamoShape, ...tablesShape(needs.tables.map((t) => t.name)) } : {}),
@@ -154,6 +193,11 @@ const crossFieldIssues = (shape: z.ZodRawShape, cfg: Record<string, unknown>): C
   }
   if ('TOKEN_VERIFY_JWKS' in shape) issues.push(...exactlyOne(cfg, 'TOKEN_VERIFY_KMS_KEYS', 'TOKEN_VERIFY_JWKS'));
   if ('TOKEN_SIGNING_JWK' in shape) issues.push(...exactlyOne(cfg, 'TOKEN_SIGNING_KMS_KEY', 'TOKEN_SIGNING_JWK'));
+  if ('SERVICE_TOKEN_JWK' in shape) issues.push(...exactlyOne(cfg, 'SERVICE_TOKEN_KMS_KEY', 'SERVICE_TOKEN_JWK'));
+  if ('SERVICE_CALLER_JWKS' in shape) issues.push(...exactlyOne(cfg, 'SERVICE_CALLER_KMS_KEYS', 'SERVICE_CALLER_JWKS'));
+  if (cfg.SERVICE_ADDRESSES_LOCAL !== undefined && cfg.NODE_ENV === 'production') {
+    issues.push({ variable: 'SERVICE_ADDRESSES_LOCAL', message: 'local runs only: in AWS, Service Connect resolves service names' });
+  }
   return issues;
 };
 
@@ -226,3 +270,27 @@ export const commonSettings = (raw: Readonly<Record<string, unknown>>): CommonSe
     tokens: tokenSettings(raw),
   };
 };
+
+/** What a caller needs to call its declared callees (config including `serviceCallerShape`). */
+export interface ServiceCallSettings {
+  readonly signing: SigningKeySource;
+  /** Callee name → its base URL (`http://<name>:<port>`). */
+  readonly upstreams: Readonly<Record<string, string>>;
+  readonly localAddresses?: LocalAddresses;
+  readonly kmsEndpoint?: string;
+}
+
+export const serviceCallSettings = (raw: Readonly<Record<string, unknown>>, callees: readonly string[]): ServiceCallSettings => ({
+  signing: raw.SERVICE_TOKEN_KMS_KEY
+    ? { kind: 'kms', keyArn: String(raw.SERVICE_TOKEN_KMS_KEY) }
+    : { kind: 'local', key: raw.SERVICE_TOKEN_JWK as NonNullable<z.infer<ReturnType<typeof serviceCallerShape>['SERVICE_TOKEN_JWK']>> },
+  upstreams: Object.fromEntries(callees.map((name) => [name, lookup(raw, serviceUrlEnvVar(name))])),
+  localAddresses: raw.SERVICE_ADDRESSES_LOCAL as LocalAddresses | undefined,
+  kmsEndpoint: raw.KMS_ENDPOINT === undefined ? undefined : String(raw.KMS_ENDPOINT),
+});
+
+/** The callers' public keys from a config including `serviceCalleeShape`. */
+export const callerKeySource = (raw: Readonly<Record<string, unknown>>): CallerKeySource =>
+  raw.SERVICE_CALLER_KMS_KEYS
+    ? { kind: 'kms', keyArns: raw.SERVICE_CALLER_KMS_KEYS as ReadonlyMap<string, string> }
+    : { kind: 'jwks', keys: raw.SERVICE_CALLER_JWKS as NonNullable<z.infer<typeof serviceCalleeShape.SERVICE_CALLER_JWKS>> };

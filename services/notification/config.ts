@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { findQueue, findService } from '../catalog';
-import { commonSettings, ConfigError, loadConfig, queueUrl, shapeForService, tableName, type CommonSettings } from '../kit/config';
+import {
+  commonSettings,
+  ConfigError,
+  loadConfig,
+  queueUrl,
+  serviceCallSettings,
+  shapeForService,
+  tableName,
+  type CommonSettings,
+  type ServiceCallSettings,
+} from '../kit/config';
 
 const spec = findService('notification');
 const events = findQueue('events');
@@ -26,6 +36,8 @@ export type SenderConfig = { readonly kind: 'log' } | { readonly kind: 'ses'; re
 export interface NotificationConfig extends CommonSettings {
   readonly tables: { readonly notifications: string; readonly processedEvents: string };
   readonly eventsQueueUrl: string;
+  /** The user service (`needs.calls`). */
+  readonly calls: ServiceCallSettings;
   readonly sender: SenderConfig;
   readonly consumer: {
     readonly waitTimeSeconds: number;
@@ -51,6 +63,7 @@ export const loadNotificationConfig = (env: NodeJS.ProcessEnv): NotificationConf
       processedEvents: tableName(raw, 'processed-events'),
     },
     eventsQueueUrl: queueUrl(raw, 'events'),
+    calls: serviceCallSettings(raw, spec.needs.calls ?? []),
     sender:
       own.NOTIFICATION_SENDER === 'ses' ? { kind: 'ses', fromAddress: own.SES_FROM_ADDRESS! } : { kind: 'log' },
     consumer: {

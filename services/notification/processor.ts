@@ -2,6 +2,7 @@ import type { Message } from '@aws-sdk/client-sqs';
 import { ZodError } from 'zod';
 import { parseEvent, type EventEnvelope } from '../kit/events';
 import type { Logger } from '../kit/logger';
+import type { UserDirectory } from '../kit/user-directory';
 import { PoisonMessageError } from './consumer';
 import { notificationFor, sortKeyOf, type Notification, type Recipient } from './notification';
 import type { Sender } from './senders';
@@ -29,6 +30,17 @@ export class DeliveryInProgressError extends Error {
 }
 
 /**
+ * Retryable: the user service cannot say where to send, and no copy of the contact is stored.
+ * Declared degradation "defer": the message comes back through the queue (with its backoff).
+ */
+export class RecipientUnavailableError extends Error {
+  constructor(userId: string) {
+    super(`the user service is unavailable and no contact of ${userId} is stored; deferred`);
+    this.name = 'RecipientUnavailableError';
+  }
+}
+
+/**
  * Longer than a send can take (SES client: bounded timeouts and attempts); a crashed worker's
  * lease lapses after it, before its message comes back from the queue (visibility 30 s).
  */
@@ -45,19 +57,46 @@ export const createEventProcessor = (deps: {
   store: NotificationStore;
   sender: Sender;
   logger: Logger;
+  /** The user service: the recipient's current e-mail and name. */
+  directory: UserDirectory;
   deliveryLeaseMs?: number;
 }) => {
-  const { store, sender, logger, deliveryLeaseMs = DEFAULT_DELIVERY_LEASE_MS } = deps;
+  const { store, sender, logger, directory, deliveryLeaseMs = DEFAULT_DELIVERY_LEASE_MS } = deps;
+
+  /**
+   * Where to send: the user service's current answer (and it refreshes the stored copy). Declared
+   * degradation when it is unavailable: the copy from the event or from user.registered; without
+   * one, defer. `undefined`: the account was deleted, nothing is sent.
+   */
+  const recipientOf = async (n: Notification, contact: Recipient | undefined): Promise<Recipient | undefined> => {
+    const found = await directory.lookup(n.userId, n.eventId);
+    if (found.kind === 'found') {
+      const current = { email: found.user.email, name: found.user.name };
+      await store.saveContact(n.userId, current);
+      return current;
+    }
+    if (found.kind === 'gone') return undefined;
+    const stored = contact ?? (await store.contactOf(n.userId));
+    if (!stored) throw new RecipientUnavailableError(n.userId);
+    logger.info({ eventId: n.eventId, notificationId: n.id }, 'user service unavailable; sending to the stored contact');
+    return stored;
+  };
 
   const deliver = async (n: Notification, contact: Recipient | undefined): Promise<void> => {
-    const recipient = contact ?? (await store.contactOf(n.userId));
+    let recipient: Recipient | undefined;
     try {
-      await sender.send(n, recipient);
+      recipient = await recipientOf(n, contact);
+      if (recipient) await sender.send(n, recipient);
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       await store.markDelivery(n, { sent: false, error });
       // Rethrown so the message comes back later and delivery is retried (the record stays single).
       throw err;
+    }
+    if (!recipient) {
+      logger.info({ eventId: n.eventId, notificationId: n.id }, 'recipient account deleted; not sent');
+      await store.markDelivery(n, { sent: false, error: 'recipient account deleted' });
+      return;
     }
     await store.markDelivery(n, { sent: true });
   };

@@ -9,7 +9,9 @@ import { createDynamo, dynamoHealthCheck } from '../kit/clients/dynamo';
 import { createSes } from '../kit/clients/ses';
 import { createSqs } from '../kit/clients/sqs';
 import type { Logger } from '../kit/logger';
+import { createServiceCalls } from '../kit/service-call/from-config';
 import type { ServiceDefinition } from '../kit/service';
+import { createUserDirectory } from '../kit/user-directory';
 import { createAccessTokenVerifier } from '../kit/tokens/from-config';
 import { loadNotificationConfig, type NotificationConfig } from './config';
 import { createQueueConsumer } from './consumer';
@@ -42,12 +44,13 @@ export const notificationService: ServiceDefinition<NotificationConfig> = {
       notificationsTable: config.tables.notifications,
       processedEventsTable: config.tables.processedEvents,
     });
+    const calls = createServiceCalls(config.SERVICE_NAME, config.calls, config, logger);
     const consumer = createQueueConsumer({
       name: 'events-consumer',
       logger,
       sqs,
       queueUrl: config.eventsQueueUrl,
-      handle: createEventProcessor({ store, sender, logger }),
+      handle: createEventProcessor({ store, sender, logger, directory: createUserDirectory(calls.clientFor('user')) }),
       ...config.consumer,
     });
 
@@ -67,6 +70,7 @@ export const notificationService: ServiceDefinition<NotificationConfig> = {
       checks,
       workers: [consumer],
       async close() {
+        calls.close();
         closeSender();
         sqs.destroy();
         dynamo.client.destroy();

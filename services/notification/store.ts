@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -134,6 +135,16 @@ export const createNotificationStore = (opts: NotificationStoreOptions) => {
         new GetCommand({ TableName: notificationsTable, Key: { userId, sortKey: CONTACT_SORT_KEY }, ConsistentRead: true }),
       );
       return out.Item ? { email: String(out.Item.email), name: out.Item.name as string | undefined } : undefined;
+    },
+
+    /** Replaces the stored contact with a fresher one (the user service's answer). */
+    async saveContact(userId: string, contact: Recipient): Promise<void> {
+      await doc.send(
+        new PutCommand({
+          TableName: notificationsTable,
+          Item: { userId, sortKey: CONTACT_SORT_KEY, ...contact, updatedAt: now().toISOString() },
+        }),
+      );
     },
 
     async markDelivery(n: Notification, outcome: { sent: true } | { sent: false; error: string }): Promise<void> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { findService } from '../catalog';
-import { commonSettings, loadConfig, queueUrl, shapeForService, tableName, type CommonSettings } from '../kit/config';
+import { commonSettings, loadConfig, queueUrl, serviceCallSettings, shapeForService, tableName, type CommonSettings, type ServiceCallSettings } from '../kit/config';
 
 const spec = findService('payment');
 
@@ -21,6 +21,8 @@ const tuningShape = {
 export interface PaymentConfig extends CommonSettings {
   readonly tables: { readonly payments: string; readonly idempotencyKeys: string; readonly outbox: string };
   readonly eventsQueueUrl: string;
+  /** The user service (`needs.calls`). */
+  readonly calls: ServiceCallSettings;
   readonly idempotency: { readonly lockMs: number; readonly ttlSeconds: number };
   readonly outbox: {
     readonly pollIntervalMs: number;
@@ -41,6 +43,7 @@ export const loadPaymentConfig = (env: NodeJS.ProcessEnv): PaymentConfig => {
       outbox: tableName(raw, 'payment-outbox'),
     },
     eventsQueueUrl: queueUrl(raw, 'events'),
+    calls: serviceCallSettings(raw, spec.needs.calls ?? []),
     idempotency: { lockMs: tuning.IDEMPOTENCY_LOCK_MS, ttlSeconds: tuning.IDEMPOTENCY_TTL_SECONDS },
     outbox: {
       pollIntervalMs: tuning.OUTBOX_POLL_INTERVAL_MS,

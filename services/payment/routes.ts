@@ -3,9 +3,10 @@ import type { AppEnv } from '../kit/app';
 import { writeGuard } from '../kit/app';
 import type { MiddlewareHandler } from 'hono';
 import type { AuthContext } from '../kit/auth';
-import { conflict, notFound, unauthorized, unprocessable } from '../kit/errors';
+import { conflict, HttpError, notFound, unauthorized, unprocessable } from '../kit/errors';
 import { errorResponses, jsonBody, jsonResponse } from '../kit/openapi';
 import { decodeCursor, encodeCursor } from '../kit/pagination';
+import type { AccountCheck } from './account-check';
 import type { CreatePaymentOutcome } from './create-payment';
 import type { PaymentRepository } from './payments';
 import {
@@ -24,6 +25,8 @@ export interface PaymentRoutesDeps {
   /** `requireAuth(...)`: verifies the bearer token on every /payments route. */
   readonly auth: MiddlewareHandler<AppEnv>;
   readonly payments: PaymentRepository;
+  /** The payer's account still exists and the token is not revoked (asks the user service). */
+  readonly checkAccount: AccountCheck;
   readonly createPayment: (userId: string, idempotencyKey: string, input: CreatePayment) => Promise<CreatePaymentOutcome>;
 }
 
@@ -39,7 +42,7 @@ const createPaymentRoute = createRoute({
   request: { headers: createPaymentHeaders, body: jsonBody(createPaymentBody) },
   responses: {
     201: jsonResponse(paymentView, 'The payment (replays carry `Idempotent-Replayed: true`)'),
-    ...errorResponses(400, 401, 409, 413, 415, 422, 504),
+    ...errorResponses(400, 401, 409, 413, 415, 422, 503, 504),
   },
 });
 
@@ -72,7 +75,19 @@ export const registerPaymentRoutes = (app: OpenAPIHono<AppEnv>, deps: PaymentRou
   app.use('/payments/*', deps.auth);
 
   app.openapi(createPaymentRoute, async (c) => {
-    const { userId } = caller(c.get('auth'));
+    const auth = caller(c.get('auth'));
+    const { userId } = auth;
+    const account = await deps.checkAccount(auth, c.get('requestId'));
+    if (account.kind === 'refused') {
+      c.get('logger').info({ reason: account.reason, userId }, 'payment refused: account');
+      c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+      throw unauthorized('Invalid or expired access token');
+    }
+    if (account.kind === 'unavailable') {
+      // Nothing was charged and nothing was locked: the same Idempotency-Key may be retried as is.
+      c.header('Retry-After', String(account.retryAfterSeconds));
+      throw new HttpError(503, 'upstream_unavailable', 'The account cannot be checked right now; retry later');
+    }
     const outcome = await deps.createPayment(userId, c.req.valid('header')['idempotency-key'], c.req.valid('json'));
     switch (outcome.kind) {
       case 'created':

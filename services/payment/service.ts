@@ -3,7 +3,10 @@ import { requireAuth } from '../kit/auth';
 import { createDynamo, dynamoHealthCheck } from '../kit/clients/dynamo';
 import { createSqs } from '../kit/clients/sqs';
 import { createOutboxRelay } from '../kit/outbox-relay';
+import { createServiceCalls } from '../kit/service-call/from-config';
 import type { ServiceDefinition } from '../kit/service';
+import { createUserDirectory } from '../kit/user-directory';
+import { createAccountCheck } from './account-check';
 import { createAccessTokenVerifier } from '../kit/tokens/from-config';
 import { loadPaymentConfig, type PaymentConfig } from './config';
 import { createPaymentCommand } from './create-payment';
@@ -23,6 +26,7 @@ export const paymentService: ServiceDefinition<PaymentConfig> = {
     const payments = new PaymentRepository(dynamo.doc, config.tables.payments);
     const idempotency = new IdempotencyStore(dynamo.doc, config.tables.idempotencyKeys, config.idempotency);
     const outbox = new DynamoOutbox(dynamo.doc, config.tables.outbox, { leaseMs: config.outbox.leaseMs });
+    const calls = createServiceCalls(config.SERVICE_NAME, config.calls, config, logger);
     const relay = createOutboxRelay({
       name: 'payment-outbox-relay',
       logger,
@@ -44,6 +48,7 @@ export const paymentService: ServiceDefinition<PaymentConfig> = {
     registerPaymentRoutes(app, {
       auth: requireAuth({ verify }),
       payments,
+      checkAccount: createAccountCheck({ directory: createUserDirectory(calls.clientFor('user')) }),
       createPayment: createPaymentCommand({
         doc: dynamo.doc,
         payments,
@@ -59,6 +64,7 @@ export const paymentService: ServiceDefinition<PaymentConfig> = {
       checks,
       workers: [relay],
       async close() {
+        calls.close();
         dynamo.client.destroy();
         sqs.destroy();
       },

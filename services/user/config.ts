@@ -1,6 +1,8 @@
 import { findService } from '../catalog';
 import {
   baseShape,
+  callerKeySource,
+  serviceCalleeShape,
   loadConfig,
   postgresShape,
   queuesShape,
@@ -25,11 +27,13 @@ const shape = {
   ...sqsShape,
   // QUEUE_EVENTS_URL, derived from the catalog like the task definition's environment.
   ...queuesShape(spec.needs.publishes ?? []),
+  // The callee side of `calls`: the public keys of the services that call it.
+  ...serviceCalleeShape,
 };
 
 export function loadUserConfig(env: NodeJS.ProcessEnv) {
   const raw = loadConfig(shape, env);
-  return { ...raw, eventsQueueUrl: queueUrl(raw, 'events'), tokens: tokenSettings(raw), signing: signingKeySource(raw) };
+  return { ...raw, eventsQueueUrl: queueUrl(raw, 'events'), tokens: tokenSettings(raw), signing: signingKeySource(raw), callers: callerKeySource(raw) };
 }
 
 export type UserConfig = ReturnType<typeof loadUserConfig>;

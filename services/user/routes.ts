@@ -78,14 +78,10 @@ const loginRoute = createRoute({
   responses: { 200: jsonResponse(tokenSchema, 'A bearer access token'), ...errorResponses(400, 401, 413, 415) },
 });
 
-export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRoutesDeps): Promise<void> {
-  const { repo, cache, tokens } = deps;
-  // Verified against for unknown emails so both login failures cost one scrypt.
-  const decoyHash = await hashPassword(randomBytes(16).toString('hex'));
-
-  // One cache-aside read per request and user: the revocation check and the handler share it.
-  const perRequest = new WeakMap<Request, Map<string, Promise<CachedUser | undefined>>>();
-  const readUser = async (id: string): Promise<CachedUser | undefined> => {
+/** Cache-aside read of one user (the public routes, the revocation check and the internal route share it). */
+export const createUserReader =
+  (repo: UserRepository, cache: UserCache) =>
+  async (id: string): Promise<CachedUser | undefined> => {
     const cached = await cache.get(id);
     if (cached) return cached;
     const row = await repo.findById(id);
@@ -94,6 +90,15 @@ export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRou
     void cache.set(entry); // never fails (cache errors degrade to a miss) and need not delay the response
     return entry;
   };
+
+export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRoutesDeps): Promise<void> {
+  const { repo, cache, tokens } = deps;
+  // Verified against for unknown emails so both login failures cost one scrypt.
+  const decoyHash = await hashPassword(randomBytes(16).toString('hex'));
+
+  // One cache-aside read per request and user: the revocation check and the handler share it.
+  const perRequest = new WeakMap<Request, Map<string, Promise<CachedUser | undefined>>>();
+  const readUser = createUserReader(repo, cache);
   const findUser = (c: Context<AppEnv>, id: string): Promise<CachedUser | undefined> => {
     let reads = perRequest.get(c.req.raw);
     if (!reads) perRequest.set(c.req.raw, (reads = new Map()));

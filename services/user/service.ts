@@ -7,12 +7,15 @@ import { createSqs } from '../kit/clients/sqs';
 import type { HealthCheck } from '../kit/health';
 import { createOutboxRelay } from '../kit/outbox-relay';
 import type { ServiceDefinition } from '../kit/service';
-import { createAccessTokenSigner, createAccessTokenVerifier } from '../kit/tokens/from-config';
+import { requireServiceCaller } from '../kit/service-auth';
+import { createAccessTokenSigner, createAccessTokenVerifier, loadCallerKeys } from '../kit/tokens/from-config';
+import { createServiceTokenVerifier } from '../kit/tokens/service-token';
 import { createUserCache } from './cache';
 import { loadUserConfig, type UserConfig } from './config';
 import { createPgOutboxSource } from './outbox';
 import { createUserRepository } from './repository';
-import { registerUserRoutes } from './routes';
+import { registerInternalRoutes } from './internal-routes';
+import { createUserReader, registerUserRoutes } from './routes';
 
 const ACCESS_TOKEN_TTL_SECONDS = 900;
 
@@ -36,6 +39,7 @@ export const userService: ServiceDefinition<UserConfig> = {
       const { verify, keys } = await createAccessTokenVerifier(config.tokens, config);
       const { signer, close } = createAccessTokenSigner(config.signing, config.tokens, config, keys);
       closeSigner = close;
+      const callers = await loadCallerKeys(config.callers, config, config.tokens.kmsEndpoint);
       redis = await createRedis(config, { logger });
 
       const db = drizzle(pool);
@@ -53,9 +57,15 @@ export const userService: ServiceDefinition<UserConfig> = {
       // answering from PostgreSQL, so a Redis outage must not pull every task out of the ALB.
       const checks: HealthCheck[] = [pgHealthCheck(pool)];
       const app = createApp({ serviceName: 'user', logger, checks, isShuttingDown });
+      const repo = createUserRepository(db);
+      const cache = createUserCache(redis, { logger });
+      registerInternalRoutes(app, {
+        callers: requireServiceCaller(createServiceTokenVerifier({ audience: config.SERVICE_NAME, callers })),
+        readUser: createUserReader(repo, cache),
+      });
       await registerUserRoutes(app, {
-        repo: createUserRepository(db),
-        cache: createUserCache(redis, { logger }),
+        repo,
+        cache,
         verify,
         tokens: {
           signer,

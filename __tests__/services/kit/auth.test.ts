@@ -174,7 +174,7 @@ describe('requireAuth', () => {
     const token = await issueAccessToken(user, { ...JWT, signer });
     const res = await app.request('/me', { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ userId: 'user-1', email: 'a@example.com' });
+    expect(await res.json()).toEqual({ userId: 'user-1', email: 'a@example.com', issuedAt: expect.any(Number) });
   });
 
   it('runs the revocation hook after verification: a revoked subject gets 401', async () => {

@@ -124,10 +124,10 @@ describe('loadConfig', () => {
     expect(err.issues).toEqual([{ variable: 'REDIS_CACHE_ID', message: 'required when REDIS_IAM_USER is set' }]);
   });
 
-  it('derives every variable a catalog entry implies (payment: tables, queue, endpoints)', () => {
+  it('derives every variable a catalog entry implies (payment: tables, queue, endpoints, the service it calls)', () => {
     const err = errorOf(() => loadConfig(shapeForService(findService('payment')), verifyEnv()));
     expect(err.issues.map((i) => i.variable).sort()).toEqual(
-      ['QUEUE_EVENTS_URL', 'TABLE_IDEMPOTENCY_KEYS', 'TABLE_PAYMENTS', 'TABLE_PAYMENT_OUTBOX'].sort(),
+      ['QUEUE_EVENTS_URL', 'SERVICE_TOKEN_KMS_KEY', 'SERVICE_USER_URL', 'TABLE_IDEMPOTENCY_KEYS', 'TABLE_PAYMENTS', 'TABLE_PAYMENT_OUTBOX'].sort(),
     );
     const cfg = loadConfig(
       shapeForService(findService('payment')),
@@ -136,6 +136,8 @@ describe('loadConfig', () => {
         TABLE_IDEMPOTENCY_KEYS: 'ns-idem',
         TABLE_PAYMENT_OUTBOX: 'ns-outbox',
         QUEUE_EVENTS_URL: 'http://127.0.0.1:1/000000000000/ns-events',
+        SERVICE_TOKEN_KMS_KEY: 'arn:aws:kms:eu-west-1:111111111111:key/0b9f6f1e-4c1a-4b8e-9a57-2b3c1d0e5f6a',
+        SERVICE_USER_URL: 'http://user:3001',
       }),
     );
     expect(tableName(cfg, 'payments')).toBe('ns-payments');

@@ -8,6 +8,10 @@ import {
 } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { newEvent, type EventEnvelope, type EventOf } from '../../../services/kit/events';
+import type { Logger } from '../../../services/kit/logger';
+import { createServiceCalls } from '../../../services/kit/service-call/from-config';
+import { createUserDirectory, type UserDirectory } from '../../../services/kit/user-directory';
+import type { NotificationConfig } from '../../../services/notification/config';
 import type { Notification } from '../../../services/notification/notification';
 import { waitUntil } from '../../../scripts/engines/process';
 
@@ -70,3 +74,7 @@ export const queueDepth = async (sqs: SQSClient, queueUrl: string): Promise<{ vi
   };
 };
 
+
+/** The processor's user directory as the service builds it (the user service is down unless a test started it). */
+export const userDirectoryOf = (config: NotificationConfig, logger: Logger): UserDirectory =>
+  createUserDirectory(createServiceCalls(config.SERVICE_NAME, config.calls, config, logger).clientFor('user'));

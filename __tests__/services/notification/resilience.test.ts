@@ -1,7 +1,9 @@
 /**
  * Faults for real: the SQS endpoint (a private fauxqs behind a TCP proxy) goes away and comes
- * back while the notification service works through 100 events with duplicates injected.
+ * back while the notification service works through 100 events with duplicates injected (the
+ * user service it asks for recipients is up).
  */
+import { randomUUID } from 'node:crypto';
 import { startSqs, type SqsEngine } from '../../../scripts/engines';
 import { catalog, type Catalog } from '../../../services/catalog';
 import { createDynamo } from '../../../services/kit/clients/dynamo';
@@ -9,6 +11,7 @@ import { createSqs } from '../../../services/kit/clients/sqs';
 import type { RunningService } from '../../../services/kit/service';
 import { loadNotificationConfig } from '../../../services/notification/config';
 import { notificationService } from '../../../services/notification/service';
+import { startUserCallee, type UserCallee } from '../../support/callees';
 import { provisionTestNamespace, testEngines } from '../../support/namespace';
 import { spawnService, startTestService } from '../../support/services';
 import { allNotifications, paid, publishBatch, queueDepth, registered, waitFor } from './helpers';
@@ -31,16 +34,22 @@ it('turns 100 events into exactly 100 notifications across an SQS outage, duplic
     engines: { ...testEngines(), sqs: sqsEngine },
     overrides: { CONSUMER_WAIT_SECONDS: '1', CONSUMER_VISIBILITY_TIMEOUT_SECONDS: '2', CONSUMER_RETRY_BASE_SECONDS: '0' },
   });
-  const env = ns.env.notification!;
+  const users: UserCallee = await startUserCallee(ns.env);
+  const env = users.envs.notification!;
   const config = loadNotificationConfig(env);
   const dynamo = createDynamo(config);
   const sqs = createSqs(config, { maxAttempts: 1 });
   let svc: RunningService | undefined;
   try {
-    const events = Array.from({ length: 50 }, (_, i) => {
-      const user = registered(`bulk-user-${i}`);
-      return [user, paid(user.data.userId, 100 + i)];
-    }).flat();
+    const events = (
+      await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const user = registered(randomUUID(), `Bulk ${i}`);
+          await users.ensureUser(user.data.userId, { email: user.data.email, name: user.data.name });
+          return [user, paid(user.data.userId, 100 + i)];
+        }),
+      )
+    ).flat();
     // Every 5th event is published twice: duplicate deliveries the service must absorb.
     const bodies = events.flatMap((e, i) => (i % 5 === 0 ? [e, e] : [e]));
     const [firstHalf, secondHalf] = [bodies.slice(0, 60), bodies.slice(60)];
@@ -74,6 +83,7 @@ it('turns 100 events into exactly 100 notifications across an SQS outage, duplic
     expect(await queueDepth(sqs, env.QUEUE_EVENTS_DLQ_URL!)).toEqual({ visible: 0, inFlight: 0 });
   } finally {
     await svc?.stop();
+    await users.stop();
     sqs.destroy();
     dynamo.client.destroy();
   }

@@ -1,7 +1,9 @@
 /**
- * The notification service in process (kit startService) on DynamoDB Local + fauxqs:
- * events → exactly one notification each, duplicates ignored, GET /notifications.
+ * The notification service in process (kit startService) on DynamoDB Local + fauxqs, with the user
+ * service it asks for recipients: events → exactly one notification each, duplicates ignored,
+ * GET /notifications.
  */
+import { randomUUID } from 'node:crypto';
 import { createDynamo } from '../../../services/kit/clients/dynamo';
 import { createSqs } from '../../../services/kit/clients/sqs';
 import { ConfigError } from '../../../services/kit/config';
@@ -9,6 +11,7 @@ import type { RunningService } from '../../../services/kit/service';
 import { loadNotificationConfig, type NotificationConfig } from '../../../services/notification/config';
 import { notificationIdFor } from '../../../services/notification/notification';
 import { notificationService } from '../../../services/notification/service';
+import { startUserCallee, type UserCallee } from '../../support/callees';
 import { provisionTestNamespace } from '../../support/namespace';
 import { startTestService } from '../../support/services';
 import { tokenFor as signedFor } from '../../support/tokens';
@@ -18,12 +21,14 @@ let env: Record<string, string>;
 let signerEnv: Record<string, string>;
 let config: NotificationConfig;
 let svc: RunningService;
+let users: UserCallee;
 let dynamo: ReturnType<typeof createDynamo>;
 let sqs: ReturnType<typeof createSqs>;
 
 beforeAll(async () => {
   const ns = await provisionTestNamespace({ overrides: { CONSUMER_WAIT_SECONDS: '1' } });
-  env = ns.env.notification!;
+  users = await startUserCallee(ns.env);
+  env = users.envs.notification!;
   signerEnv = ns.env.user!;
   config = loadNotificationConfig(env);
   dynamo = createDynamo(config);
@@ -33,9 +38,24 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await svc?.stop();
+  await users?.stop();
   sqs?.destroy();
   dynamo?.client.destroy();
 });
+
+/** A user.registered event of a user that exists in the user service. */
+const newUser = async (name?: string) => {
+  const event = registered(undefined, name);
+  await users.ensureUser(event.data.userId, { email: event.data.email, name: event.data.name });
+  return event;
+};
+
+/** A user id that exists in the user service. */
+const existing = async () => {
+  const id = randomUUID();
+  await users.ensureUser(id);
+  return id;
+};
 
 /** A token as the namespace's user service issues it. */
 const tokenFor = (userId: string) => signedFor(signerEnv, userId);
@@ -57,7 +77,7 @@ const settled = (userId: string, count: number) =>
 
 describe('events → notifications', () => {
   it('records one welcome notification for a user.registered event', async () => {
-    const event = registered(undefined, 'Grace');
+    const event = await newUser('Grace');
     await publish(sqs, config.eventsQueueUrl, event);
     const [n] = await settled(event.data.userId, 1);
     expect(n).toMatchObject({
@@ -75,18 +95,19 @@ describe('events → notifications', () => {
   });
 
   it('records one receipt for a payment.succeeded event, with the amount in major units', async () => {
-    const event = paid('user-receipt', 123456, 'EUR', 'Annual plan');
+    const payer = await existing();
+    const event = paid(payer, 123456, 'EUR', 'Annual plan');
     await publish(sqs, config.eventsQueueUrl, event);
-    const [n] = await settled('user-receipt', 1);
+    const [n] = await settled(payer, 1);
     expect(n!.type).toBe('payment-receipt');
     expect(n!.body).toBe(`We received your payment of €1,234.56 for "Annual plan" (reference ${event.data.paymentId}).`);
-    const yen = paid('user-receipt-jpy', 500, 'JPY');
-    await publish(sqs, config.eventsQueueUrl, yen);
-    expect((await settled('user-receipt-jpy', 1))[0]!.body).toContain('¥500');
+    const yenPayer = await existing();
+    await publish(sqs, config.eventsQueueUrl, paid(yenPayer, 500, 'JPY'));
+    expect((await settled(yenPayer, 1))[0]!.body).toContain('¥500');
   });
 
   it('keeps one notification when SQS delivers the same event several times', async () => {
-    const event = registered();
+    const event = await newUser();
     // Same body in one batch (concurrent duplicates) and again afterwards (late redelivery).
     await publishBatch(sqs, config.eventsQueueUrl, [event, event, event]);
     await settled(event.data.userId, 1);
@@ -102,12 +123,13 @@ describe('events → notifications', () => {
 });
 
 describe('GET /notifications', () => {
-  const userId = `lister-${Date.now()}`;
+  const userId = randomUUID();
   const times = ['2026-01-01T10:00:00.000Z', '2026-01-03T10:00:00.000Z', '2026-01-02T10:00:00.000Z', '2026-01-05T10:00:00.000Z', '2026-01-04T10:00:00.000Z'];
 
   beforeAll(async () => {
+    await users.ensureUser(userId);
     const events = times.map((occurredAt) => ({ ...paid(userId), occurredAt }));
-    await publishBatch(sqs, config.eventsQueueUrl, [...events, paid('someone-else')]);
+    await publishBatch(sqs, config.eventsQueueUrl, [...events, paid(await existing())]);
     await settled(userId, times.length);
   }, 30_000);
 

@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { createDynamo } from '../../../services/kit/clients/dynamo';
 import { createLogger } from '../../../services/kit/logger';
 import { loadNotificationConfig } from '../../../services/notification/config';
-import { createEventProcessor } from '../../../services/notification/processor';
-import { createSesSender, RecipientUnknownError } from '../../../services/notification/senders';
+import { createEventProcessor, RecipientUnavailableError } from '../../../services/notification/processor';
+import { createSesSender } from '../../../services/notification/senders';
 import { createNotificationStore } from '../../../services/notification/store';
 import { provisionTestNamespace } from '../../support/namespace';
-import { allNotifications, paid, registered } from './helpers';
+import { allNotifications, paid, registered, userDirectoryOf } from './helpers';
 
 let server: Server;
 const requests: URLSearchParams[] = [];
@@ -58,15 +58,18 @@ it('e-mails the welcome to the registered address and the receipt to the same us
       notificationsTable: config.tables.notifications,
       processedEventsTable: config.tables.processedEvents,
     });
+    const logger = createLogger({ service: 'notification', level: 'silent' });
     const handle = createEventProcessor({
       store,
       sender: createSesSender(ses, 'no-reply@example.com'),
-      logger: createLogger({ service: 'notification', level: 'silent' }),
+      logger,
+      directory: userDirectoryOf(config, logger),
     });
 
-    // A receipt before any registration: no address yet, recorded as failed, retried later.
+    // A receipt before any registration while the user service is down: no address anywhere,
+    // recorded as failed and deferred (the message comes back later), nothing sent.
     const early = paid('ses-user', 999, 'USD');
-    await expect(handle(message(early))).rejects.toBeInstanceOf(RecipientUnknownError);
+    await expect(handle(message(early))).rejects.toBeInstanceOf(RecipientUnavailableError);
 
     const welcome = registered('ses-user', 'Ada');
     await handle(message(welcome));

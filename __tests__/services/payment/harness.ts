@@ -1,4 +1,7 @@
-/** Starts the payment service in process on a fresh namespace, with direct access to its tables and queue. */
+/**
+ * Starts the payment service in process on a fresh namespace, with direct access to its tables and
+ * queue, and the user service it calls before charging (users are created as tokens are made).
+ */
 import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -7,6 +10,7 @@ import { parseEvent, type EventOf } from '../../../services/kit/events';
 import type { RunningService } from '../../../services/kit/service';
 import { paymentService } from '../../../services/payment/service';
 import { provisionTestNamespace } from '../../support/namespace';
+import { startUserCallee, type UserCallee } from '../../support/callees';
 import { startTestService } from '../../support/services';
 import { client, type Call } from '../../support/http';
 import { tokenFor } from '../../support/tokens';
@@ -17,8 +21,13 @@ export interface PaymentHandle {
   call: Call;
   doc: DynamoDBDocumentClient;
   sqs: SQSClient;
-  /** A token for `userId` (a fresh uuid by default), signed as the user service of the namespace signs. */
+  /**
+   * A token for `userId` (a fresh uuid by default), signed as the user service of the namespace
+   * signs, for a user that exists in the user service.
+   */
   token(userId?: string): Promise<string>;
+  /** The user service the payment service calls. */
+  users: UserCallee;
   /** Another task of the service on the same namespace. */
   startReplica(): Promise<RunningService>;
   stop(): Promise<void>;
@@ -27,7 +36,9 @@ export interface PaymentHandle {
 export async function startPaymentService(
   options: { engines?: Engines; overrides?: Record<string, string> } = {},
 ): Promise<PaymentHandle> {
-  const { env: envs, engines } = await provisionTestNamespace({ engines: options.engines, overrides: options.overrides });
+  const { env: provisioned, engines } = await provisionTestNamespace({ engines: options.engines, overrides: options.overrides });
+  const users = await startUserCallee(provisioned);
+  const envs = users.envs;
   const env = envs.payment!;
   const running: RunningService[] = [await startTestService(paymentService, env)];
   const ddb = dynamoClient(engines.dynamodb.endpoint);
@@ -38,7 +49,11 @@ export async function startPaymentService(
     call: client(running[0]!.url),
     doc: DynamoDBDocumentClient.from(ddb),
     sqs,
-    token: (userId = randomUUID()) => tokenFor(envs.user!, userId),
+    users,
+    async token(userId = randomUUID()) {
+      await users.ensureUser(userId);
+      return tokenFor(envs.user!, userId);
+    },
     async startReplica() {
       const replica = await startTestService(paymentService, env);
       running.push(replica);
@@ -46,6 +61,7 @@ export async function startPaymentService(
     },
     async stop() {
       await Promise.all(running.map((r) => r.stop()));
+      await users.stop();
       ddb.destroy();
       sqs.destroy();
     },

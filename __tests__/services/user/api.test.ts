@@ -335,7 +335,7 @@ describe('operational endpoints', () => {
     expect(ready.body.checks.map((c: { name: string }) => c.name)).toEqual(['postgres']);
     const doc = await call('GET', '/openapi.json');
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.body.paths).sort()).toEqual(['/auth/login', '/users', '/users/me', '/users/{id}']);
+    expect(Object.keys(doc.body.paths).sort()).toEqual(['/auth/login', '/internal/users/{id}', '/users', '/users/me', '/users/{id}']);
     expect(doc.body.components.schemas.RegisterUser.additionalProperties).toBe(false);
   });
 

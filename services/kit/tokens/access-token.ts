@@ -26,7 +26,7 @@ export class InvalidTokenError extends Error {
   }
 }
 
-interface Clock {
+export interface Clock {
   /** Injected clock (epoch ms) for tests. */
   now?: () => number;
 }
@@ -60,7 +60,15 @@ const MAX_TOKEN_LENGTH = 4096;
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
 const b64url = (input: string | Buffer): string => Buffer.from(input).toString('base64url');
-const nowSeconds = (clock: Clock): number => Math.floor((clock.now?.() ?? Date.now()) / 1000);
+export const nowSeconds = (clock: Clock): number => Math.floor((clock.now?.() ?? Date.now()) / 1000);
+
+/** A compact ES256 JWS over `claims`, with the signer's `kid` (access and service tokens alike). */
+export const signJwt = async (claims: object, signer: TokenSigner): Promise<string> => {
+  const header = { alg: ALGORITHM, typ: 'JWT', kid: signer.kid };
+  const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+  const signature = await signer.sign(Buffer.from(signingInput));
+  return `${signingInput}.${b64url(signature)}`;
+};
 
 export const issueAccessToken = async (subject: { sub: string; email: string }, opts: IssueOptions): Promise<string> => {
   const iat = Math.max(nowSeconds(opts), opts.notBeforeSeconds ?? 0);
@@ -73,10 +81,7 @@ export const issueAccessToken = async (subject: { sub: string; email: string }, 
     nbf: iat,
     exp: iat + (opts.expiresInSeconds ?? 900),
   };
-  const header = { alg: ALGORITHM, typ: 'JWT', kid: opts.signer.kid };
-  const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-  const signature = await opts.signer.sign(Buffer.from(signingInput));
-  return `${signingInput}.${b64url(signature)}`;
+  return signJwt(claims, opts.signer);
 };
 
 const parseSegment = (segment: string, what: string): Record<string, unknown> => {
@@ -90,10 +95,13 @@ const parseSegment = (segment: string, what: string): Record<string, unknown> =>
   return value as Record<string, unknown>;
 };
 
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+export const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
-/** Returns the claims of a valid token; throws `InvalidTokenError` otherwise. */
-export const verifyAccessToken = (token: string, opts: VerifyOptions): AccessTokenClaims => {
+/**
+ * Checks the header (ES256, a known `kid`, no `crit`) and the signature against `keys`; returns the
+ * kid and the payload, whose claims the caller still has to check. Shared by access and service tokens.
+ */
+export const verifyJwtSignature = (token: string, keys: VerificationKeys): { kid: string; payload: Record<string, unknown> } => {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('malformed token');
   const parts = token.split('.');
   if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) throw new InvalidTokenError('malformed token');
@@ -104,7 +112,7 @@ export const verifyAccessToken = (token: string, opts: VerifyOptions): AccessTok
   if (header.crit !== undefined) throw new InvalidTokenError('crit header not supported');
   if (header.typ !== undefined && header.typ !== 'JWT') throw new InvalidTokenError('unexpected typ');
   if (typeof header.kid !== 'string') throw new InvalidTokenError('missing kid');
-  const key = opts.keys.get(header.kid);
+  const key = keys.get(header.kid);
   if (!key) throw new InvalidTokenError('unknown kid');
 
   // Signature before claims: nothing from an unauthenticated payload is trusted. The signature
@@ -113,9 +121,12 @@ export const verifyAccessToken = (token: string, opts: VerifyOptions): AccessTok
   if (signature.length !== SIGNATURE_BYTES || b64url(signature) !== signatureSeg) throw new InvalidTokenError('bad signature');
   const signed = verify('sha256', Buffer.from(`${headerSeg}.${payloadSeg}`), { key, dsaEncoding: 'ieee-p1363' }, signature);
   if (!signed) throw new InvalidTokenError('bad signature');
-
-  return checkClaims(parseSegment(payloadSeg, 'payload'), opts);
+  return { kid: header.kid, payload: parseSegment(payloadSeg, 'payload') };
 };
+
+/** Returns the claims of a valid token; throws `InvalidTokenError` otherwise. */
+export const verifyAccessToken = (token: string, opts: VerifyOptions): AccessTokenClaims =>
+  checkClaims(verifyJwtSignature(token, opts.keys).payload, opts);
 
 /** Time-dependent and audience checks, re-run on every use of a token (cached or not). */
 const checkClaims = (claims: Record<string, unknown>, opts: VerifyOptions): AccessTokenClaims => {

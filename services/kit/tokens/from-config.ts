@@ -8,6 +8,7 @@ import { createKms } from '../clients/kms';
 import { createTokenVerifier, type TokenVerifier } from './access-token';
 import { loadKmsVerificationKeys, type SigningKey, type VerificationKeys } from './keys';
 import { createKmsSigner, createLocalSigner, type TokenSigner } from './signer';
+import type { CallerKeys } from './service-token';
 
 export type VerificationKeySource =
   | { readonly kind: 'kms'; readonly keyArns: readonly string[] }
@@ -67,4 +68,30 @@ export const createAccessTokenSigner = (
     throw new Error(`token signing key ${signer.kid} is not among the verification keys: add it to TOKEN_VERIFY_* first (docs/decisions/0008)`);
   }
   return { signer, close: () => kms?.destroy() };
+};
+
+/** Where a callee finds its callers' public keys: KMS in AWS, a JWKS per caller locally. */
+export type CallerKeySource =
+  | { readonly kind: 'kms'; readonly keyArns: ReadonlyMap<string, string> }
+  | { readonly kind: 'jwks'; readonly keys: CallerKeys };
+
+/** Every caller's public key, fetched once at start-up (as for access tokens: a failure fails the start). */
+export const loadCallerKeys = async (source: CallerKeySource, aws: AwsConfig, kmsEndpoint?: string): Promise<CallerKeys> => {
+  if (source.kind === 'jwks') return source.keys;
+  const kms = createKms(aws, kmsEndpoint);
+  try {
+    const entries = await Promise.all(
+      [...source.keyArns].map(async ([caller, arn]) => [caller, await loadKmsVerificationKeys(kms, [arn])] as const),
+    );
+    return new Map(entries);
+  } finally {
+    kms.destroy();
+  }
+};
+
+/** The signer of this service's own service tokens (KMS Sign in AWS, a local key otherwise). */
+export const createServiceTokenSigner = (source: SigningKeySource, aws: AwsConfig, kmsEndpoint?: string): { signer: TokenSigner; close(): void } => {
+  if (source.kind === 'local') return { signer: createLocalSigner(source.key), close: () => undefined };
+  const kms = createKms(aws, kmsEndpoint);
+  return { signer: createKmsSigner(kms, source.keyArn), close: () => kms.destroy() };
 };

@@ -33,7 +33,8 @@ export const toCachedUser = (row: UserRow): CachedUser => ({
 });
 
 // v2: the entry carries the revocation cut-off (v1 entries are simply never read again).
-const key = (id: string): string => `user:v2:${id}`;
+export const USER_CACHE_KEY_PREFIX = 'user:v2:';
+const key = (id: string): string => USER_CACHE_KEY_PREFIX + id;
 
 /**
  * Cache-aside for users. Redis is only a cache: every failure degrades to "miss" and the caller

@@ -188,12 +188,14 @@ export interface ReportInput extends Omit<Report, 'date' | 'machine' | 'targets'
   body: string;
 }
 
+const cell = (x: number | undefined): string | number => (x === undefined || Number.isNaN(x) ? 'n/a' : x);
+
 /** A Markdown table of measured rows. */
 export const measuredTable = (rows: readonly [label: string, m: Measured][]): string =>
   [
     '| Target | requests/s | p50 ms | p99 ms | CPU µs/req (its process) | requests | errors |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map(([label, m]) => `| ${label} | ${m.requestsPerSecond} | ${m.p50Ms} | ${m.p99Ms} | ${m.cpuMicrosPerRequest ?? 'n/a'} | ${m.requests} | ${m.errors} |`),
+    ...rows.map(([label, m]) => `| ${label} | ${m.requestsPerSecond} | ${cell(m.p50Ms)} | ${cell(m.p99Ms)} | ${cell(m.cpuMicrosPerRequest)} | ${m.requests} | ${m.errors} |`),
   ].join('\n');
 
 const targetLine = (t: Target & { met: boolean }): string => `${t.what} ${t.value} (target ${t.op} ${t.limit}: ${t.met ? 'met' : 'NOT met'})`;

@@ -11,7 +11,8 @@
  * `OTEL_SDK_DISABLED=true`; the sink's counts show whether spans were exported at all.
  * The service runs as in production (NODE_ENV=production, LOG_LEVEL=info: fast successful reads
  * are logged at debug, so not written; ADR 0005). Redis INFO `keyspace_hits` proves cache hits.
- * Run: `npm run bench -- user` (BENCH_SECONDS, BENCH_ROUNDS tune it).
+ * Run: `npm run bench -- user` (BENCH_SECONDS, BENCH_ROUNDS tune it; BENCH_CPU_PROF=<dir> profiles the
+ * untraced service, see bench/profile-summary.ts).
  */
 import { Redis } from 'ioredis';
 import { join } from 'node:path';
@@ -80,7 +81,11 @@ export async function runUserBench(): Promise<Report> {
     const bundle = await buildService('user');
     const serviceEnv = { ...envs.user! };
     const traced = await start('service (traced)', [bundle.outfile], { ...serviceEnv, ...tracingEnv(sink.url) }, '/health/ready');
-    const untraced = await start('service (untraced)', [bundle.outfile], { ...serviceEnv, OTEL_SDK_DISABLED: 'true' }, '/health/ready');
+    // BENCH_CPU_PROF=<dir>: the untraced service runs from source (so the profile names packages and
+    // files, not one bundle) and writes a V8 CPU profile there on exit (bench/profile-summary.ts reads it).
+    const profileDir = process.env.BENCH_CPU_PROF;
+    const untracedArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--import', 'tsx', join(ROOT, 'services', 'user', 'main.ts')] : [bundle.outfile];
+    const untraced = await start('service (untraced)', untracedArgs, { ...serviceEnv, OTEL_SDK_DISABLED: 'true' }, '/health/ready');
 
     const credentials = { email: `bench-${Date.now()}@example.com`, password: 'bench password 1' };
     const created = await fetch(`${traced.url}/users`, {

@@ -42,13 +42,29 @@ export const summarize = (profile: Profile, top = 25): string => {
     const p = callFrame.url ? packageOf(callFrame.url) : callFrame.functionName || '(native)';
     pkg.set(p, (pkg.get(p) ?? 0) + micros);
   }
+  // Inclusive time per function (self + callees), counted once per call path.
+  const inclusive = new Map<string, number>();
+  const walk = (id: number, onPath: Set<string>): number => {
+    const node = byId.get(id)!;
+    const name = `${node.callFrame.functionName || '(anonymous)'} ${packageOf(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
+    const first = !onPath.has(name);
+    if (first) onPath.add(name);
+    const sum = (self.get(id) ?? 0) + (node.children ?? []).reduce((acc, child) => acc + walk(child, onPath), 0);
+    if (first) {
+      onPath.delete(name);
+      inclusive.set(name, (inclusive.get(name) ?? 0) + sum);
+    }
+    return sum;
+  };
+  walk(profile.nodes[0]!.id, new Set());
+  inclusive.delete(`(root) ${packageOf('')}:0`);
   const table = (m: Map<string, number>) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([k, v]) => `${((v / total) * 100).toFixed(1).padStart(5)} %  ${k}`)
       .join('\n');
-  return `${(total / 1000).toFixed(0)} ms busy (idle excluded)\n\nself time by package:\n${table(pkg)}\n\nself time by function:\n${table(fn)}\n`;
+  return `${(total / 1000).toFixed(0)} ms busy (idle excluded)\n\nself time by package:\n${table(pkg)}\n\nself time by function:\n${table(fn)}\n\ninclusive time by function:\n${table(inclusive)}\n`;
 };
 
 if (require.main === module) {

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { catalog } from '../services/catalog';
 import { machineRecorder, median, round2, round3, writeReport, type Report } from './report';
 
 const ROOT = resolve(__dirname, '..');
@@ -86,7 +87,9 @@ export async function runScaleBench(): Promise<Report> {
       cpuSeconds: med(String(n), (t) => t.cpuSeconds),
       rssMb: Math.max(...samples[String(n)]!.map((t) => t.rssMb)),
     }));
-    const line = fit(rows.map((r) => r.services), rows.map((r) => r.synthSeconds));
+    // Linearity is judged on CPU time: on a shared machine wall time mostly measures the neighbours.
+    const line = fit(rows.map((r) => r.services), rows.map((r) => r.cpuSeconds));
+    const wallLine = fit(rows.map((r) => r.services), rows.map((r) => r.synthSeconds));
     const perService = rows.map((r) => round3(r.synthSeconds / r.services));
     const real = {
       stacks: samples.real![0]!.output!.stacks,
@@ -99,7 +102,7 @@ export async function runScaleBench(): Promise<Report> {
 
     const targets = [
       { what: 'real stacks synth wall s', value: real.wallSeconds, op: '<=' as const, limit: 3 },
-      { what: 'linear fit R²', value: round3(line.r2), op: '>=' as const, limit: 0.98 },
+      { what: 'linear fit R² (CPU s vs services)', value: round3(line.r2), op: '>=' as const, limit: 0.98 },
       ...(validate ? [{ what: 'validate wall s', value: validate.wallSeconds, op: '<=' as const, limit: 90 }] : []),
     ];
     return writeReport({
@@ -107,10 +110,15 @@ export async function runScaleBench(): Promise<Report> {
       title: 'Toolchain scale: synth of a generated 10/20/30-service catalog, real synth, validate',
       machine,
       targets,
-      headline: `${round3(line.slope)} s synth per service (R² ${round3(line.r2)}), 30 services ${rows[2]!.synthSeconds} s; real stacks ${real.wallSeconds} s wall (${real.synthSeconds} s in process)${
+      headline: `${round3(line.slope)} CPU s per service (R² ${round3(line.r2)}), 30 services ${rows[2]!.synthSeconds} s synth / ${rows[2]!.cpuSeconds} CPU s; real stacks ${real.wallSeconds} s wall (${real.synthSeconds} s in process)${
         validate ? `; validate ${validate.wallSeconds} s` : '; validate not run (BENCH_VALIDATE=1)'
       }`,
-      details: { runs: RUNS, rows, fit: { secondsPerService: round3(line.slope), interceptSeconds: round3(line.intercept), r2: round3(line.r2) }, perServiceSeconds: perService, real, validate: validate ?? null, samples },
+      details: {
+        runs: RUNS,
+        rows,
+        cpuFit: { secondsPerService: round3(line.slope), interceptSeconds: round3(line.intercept), r2: round3(line.r2) },
+        wallSynthFit: { secondsPerService: round3(wallLine.slope), interceptSeconds: round3(wallLine.intercept), r2: round3(wallLine.r2) },
+        perServiceSeconds: perService, real, validate: validate ?? null, samples },
       body: `${RUNS} runs of each size, interleaved, median shown; each synthesis is a fresh process (real mode and the policy pack,
 as \`npm run synth\`). "synth s" is the process's own synthesis time (buildApp + synth, module loading excluded),
 "wall s" the whole process under GNU time. The generated catalog is a bench fixture (copies of the three real
@@ -119,9 +127,11 @@ services, renamed per group of three; see bench/fixtures/generated-catalog.ts), 
 | Services | stacks | synth s | s per service | wall s | CPU s | peak RSS MB |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.map((r, i) => `| ${r.services} (generated) | ${r.stacks} | ${r.synthSeconds} | ${perService[i]} | ${r.wallSeconds} | ${r.cpuSeconds} | ${r.rssMb} |`).join('\n')}
-| real catalog (3 services) | ${real.stacks} | ${real.synthSeconds} | | **${real.wallSeconds}** | ${real.cpuSeconds} | ${real.rssMb} |
+| real catalog (${catalog.services.length} services) | ${real.stacks} | ${real.synthSeconds} | | **${real.wallSeconds}** | ${real.cpuSeconds} | ${real.rssMb} |
 
-Least squares over the generated sizes: synth s = ${round3(line.intercept)} + ${round3(line.slope)} × services, R² ${round3(line.r2)}.
+Least squares over the generated sizes: CPU s = ${round3(line.intercept)} + ${round3(line.slope)} × services, R² ${round3(line.r2)}
+(the intercept is module loading); in-process synth s = ${round3(wallLine.intercept)} + ${round3(wallLine.slope)} × services, R² ${round3(wallLine.r2)}
+(wall clock, so it carries the machine's contention).
 
 \`npm run validate\` (synth + one shared \`terraform init\` + a plan per stack): ${
         validate ? `**${validate.wallSeconds} s** wall, ${validate.cpuSeconds} s CPU, peak RSS ${validate.rssMb} MB.` : 'not run in this bench run; `BENCH_VALIDATE=1 npm run bench -- scale` adds it (it takes about 90 s).'

@@ -25,8 +25,8 @@ import { combine, interleave, loadRound, machineRecorder, measuredTable, pairedR
 
 const ROOT = join(__dirname, '..');
 const CONNECTIONS = 50;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 2;
 
 const BARE_SERVER = `

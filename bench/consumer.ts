@@ -12,9 +12,11 @@
  * the delivery write → one DeleteMessageBatch. The DynamoDB calls go through the service's own
  * store, so both write the same items.
  * Latency per message is not comparable between the two (the service does not expose it), so
- * p50/p99 are n/a. Run: `npm run bench -- consumer` (BENCH_MESSAGES, BENCH_ROUNDS tune it).
+ * p50/p99 are n/a. Run: `npm run bench -- consumer` (BENCH_MESSAGES, BENCH_ROUNDS tune it; BENCH_CPU_PROF=<dir>
+ * profiles the service).
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_AWS_CREDENTIALS, provisionNamespace, sqsClient, startDynamoDb, startSqs, type Engines } from '../scripts/engines';
 import { freePort, spawnManaged, waitUntil } from '../scripts/engines/process';
@@ -80,7 +82,10 @@ export async function runConsumerBench(): Promise<Report> {
 
     const bundle = await buildService('notification');
     const port = await freePort();
-    const proc = spawnManaged(process.execPath, [bundle.outfile], { env: { PATH: process.env.PATH ?? '', ...serviceEnv, PORT: String(port) } });
+    // BENCH_CPU_PROF=<dir>: run from source and write a V8 CPU profile there (bench/profile-summary.ts).
+    const profileDir = process.env.BENCH_CPU_PROF;
+    const args = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--import', 'tsx', join(__dirname, '..', 'services', 'notification', 'main.ts')] : [bundle.outfile];
+    const proc = spawnManaged(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...serviceEnv, PORT: String(port) } });
     stops.push(() => proc.stop('SIGTERM', 25_000));
     const url = `http://127.0.0.1:${port}`;
     await waitForHttpOk(`${url}/health/ready`, proc, 60_000);

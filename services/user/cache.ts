@@ -30,7 +30,7 @@ const isString = (v: unknown): v is string => typeof v === 'string';
  * The entry when a parsed cache value has the layout this version writes, else undefined.
  * Field types only, not the formats `publicUserSchema` describes (uuid, ISO dates): only this
  * service writes these keys, only from `toCachedUser`, and the versioned key keeps other layouts
- * out. A full zod parse was a measurable share of a cached read's CPU (docs/decisions/0017).
+ * out. A full zod parse was a measurable share of a cached read's CPU (docs/decisions/0018).
  * The public view is rebuilt field by field, so nothing else stored in an entry is ever served.
  */
 const asCachedUser = (v: unknown): CachedUser | undefined => {

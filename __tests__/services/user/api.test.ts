@@ -264,7 +264,7 @@ describe('cache-aside', () => {
     expect((await call('GET', url, { token: a.token })).body.name).toBe('changed behind the cache');
   });
 
-  // The hit path checks field types only (docs/decisions/0017): a foreign layout is still a miss,
+  // The hit path checks field types only (docs/decisions/0018): a foreign layout is still a miss,
   // and nothing beyond the public view is ever served from an entry.
   it('treats an entry of another layout as a miss and serves only the public fields of an entry', async () => {
     const a = await registerAndLogin(call);

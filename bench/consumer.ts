@@ -18,7 +18,8 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { LOCAL_AWS_CREDENTIALS, provisionNamespace, sqsClient, startDynamoDb, startSqs, type Engines } from '../scripts/engines';
+import { LOCAL_AWS_CREDENTIALS, provisionNamespace, sqsClient } from '../scripts/engines';
+import { startAwsEngines } from './aws-engines';
 import { freePort, spawnManaged, waitUntil } from '../scripts/engines/process';
 import { waitForHttpOk } from '../scripts/engines/service-process';
 import { buildService } from '../scripts/build-services';
@@ -65,16 +66,7 @@ export async function runConsumerBench(): Promise<Report> {
   const machine = machineRecorder();
   const stops: (() => Promise<void>)[] = [];
   try {
-    const dynamodb = process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : await startDynamoDb();
-    if ('destroy' in dynamodb) stops.push(dynamodb.destroy);
-    const sqsEngine = process.env.SQS_ENDPOINT ? { endpoint: process.env.SQS_ENDPOINT } : await startSqs();
-    if ('destroy' in sqsEngine) stops.push(sqsEngine.destroy);
-    const engines: Engines = {
-      postgres: { url: '', createDatabase: () => Promise.reject(new Error('the consumer bench provisions no database')) },
-      redis: { url: '' },
-      dynamodb,
-      sqs: sqsEngine,
-    };
+    const engines = await startAwsEngines('consumer', stops);
     const only = { ...catalog, services: [findService('notification')] };
     const overrides = { NODE_ENV: 'production', LOG_LEVEL: 'info', CONSUMER_BATCH_SIZE: String(BATCH_SIZE), CONSUMER_CONCURRENCY: String(CONCURRENCY) };
     const serviceEnv = (await provisionNamespace(engines, `bench${randomUUID().slice(0, 8)}`, only, overrides)).notification!;
@@ -94,9 +86,9 @@ export async function runConsumerBench(): Promise<Report> {
 
     process.env.AWS_ACCESS_KEY_ID ??= LOCAL_AWS_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_AWS_CREDENTIALS.secretAccessKey;
-    const sqs = sqsClient(sqsEngine.endpoint);
+    const sqs = sqsClient(engines.sqs.endpoint);
     stops.push(async () => sqs.destroy());
-    const dynamo = createDynamo({ AWS_REGION: floorEnv.AWS_REGION!, DYNAMODB_ENDPOINT: dynamodb.endpoint });
+    const dynamo = createDynamo({ AWS_REGION: floorEnv.AWS_REGION!, DYNAMODB_ENDPOINT: engines.dynamodb.endpoint });
     stops.push(async () => dynamo.client.destroy());
     const store = createNotificationStore({
       doc: dynamo.doc,

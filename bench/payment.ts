@@ -14,7 +14,8 @@
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_AWS_CREDENTIALS, provisionNamespace, startDynamoDb, startSqs, type Engines } from '../scripts/engines';
+import { LOCAL_AWS_CREDENTIALS, provisionNamespace } from '../scripts/engines';
+import { startAwsEngines } from './aws-engines';
 import { waitForHttpOk } from '../scripts/engines/service-process';
 import { freePort, spawnManaged } from '../scripts/engines/process';
 import { buildService } from '../scripts/build-services';
@@ -49,16 +50,7 @@ export async function runPaymentBench(): Promise<Report> {
   const machine = machineRecorder();
   const stops: (() => Promise<void>)[] = [];
   try {
-    const dynamodb = process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : await startDynamoDb();
-    if ('destroy' in dynamodb) stops.push(dynamodb.destroy);
-    const sqs = process.env.SQS_ENDPOINT ? { endpoint: process.env.SQS_ENDPOINT } : await startSqs();
-    if ('destroy' in sqs) stops.push(sqs.destroy);
-    const engines: Engines = {
-      postgres: { url: '', createDatabase: () => Promise.reject(new Error('the payment bench provisions no database')) },
-      redis: { url: '' },
-      dynamodb,
-      sqs,
-    };
+    const engines = await startAwsEngines('payment', stops);
     const paymentOnly = { ...catalog, services: [findService('payment')] };
     // No user service here to sign tokens: the bench signs with its own key, which the payment service trusts.
     const tokenKeys = generateLocalTokenKeys();
@@ -84,7 +76,7 @@ export async function runPaymentBench(): Promise<Report> {
     // The SDK in this process resolves credentials from process.env.
     process.env.AWS_ACCESS_KEY_ID ??= LOCAL_AWS_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_AWS_CREDENTIALS.secretAccessKey;
-    const dynamo = createDynamo({ AWS_REGION: env.AWS_REGION!, DYNAMODB_ENDPOINT: dynamodb.endpoint });
+    const dynamo = createDynamo({ AWS_REGION: env.AWS_REGION!, DYNAMODB_ENDPOINT: engines.dynamodb.endpoint });
     stops.push(async () => dynamo.client.destroy());
 
     // The floor: the service's two DynamoDB calls per payment, through its own item builders.

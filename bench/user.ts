@@ -131,6 +131,9 @@ export async function runUserBench(): Promise<Report> {
     const untracedFloorRatio = pairedRatio(rounds.serviceUntraced, rounds.floor);
     const tracingCostPercent = round2((1 - pairedRatio(rounds.service, rounds.serviceUntraced)) * 100);
     const p99Ratio = round3(m.service.p99Ms / Math.max(m.floor.p99Ms, 1));
+    // Floor CPU ÷ service CPU per request: what floorRatio tends to once the cores are saturated
+    // (then CPU, not Redis or the load generator, bounds both).
+    const cpuRatio = round3(m.floor.cpuMicrosPerRequest! / m.service.cpuMicrosPerRequest!);
     const serviceRequests = m.service.requests + m.serviceUntraced.requests;
     const exported = sink.received();
 
@@ -147,8 +150,8 @@ export async function runUserBench(): Promise<Report> {
         { what: 'p99 ÷ floor p99', value: p99Ratio, op: '<=', limit: 2 },
         { what: 'tracing cost %', value: tracingCostPercent, op: '<=', limit: 10 },
       ],
-      headline: `${m.service.requestsPerSecond} req/s vs floor ${m.floor.requestsPerSecond}, p99 ${m.service.p99Ms} vs ${m.floor.p99Ms} ms, ${m.service.cpuMicrosPerRequest} µs CPU/req (floor ${m.floor.cpuMicrosPerRequest})`,
-      details: { connections: CONNECTIONS, durationSeconds: DURATION_SECONDS, rounds: ROUNDS, untracedFloorRatio, tracingCostPercent, p99Ratio, cacheHits, serviceRequests, otlpExports: exported, samples: rounds },
+      headline: `${m.service.requestsPerSecond} req/s vs floor ${m.floor.requestsPerSecond}, p99 ${m.service.p99Ms} vs ${m.floor.p99Ms} ms, ${m.service.cpuMicrosPerRequest} µs CPU/req (floor ${m.floor.cpuMicrosPerRequest}, ratio ${cpuRatio})`,
+      details: { connections: CONNECTIONS, durationSeconds: DURATION_SECONDS, rounds: ROUNDS, untracedFloorRatio, cpuRatio, tracingCostPercent, p99Ratio, cacheHits, serviceRequests, otlpExports: exported, samples: rounds },
       body: `autocannon, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION_SECONDS} s per row (order rotated each round) after a
 ${WARMUP_SECONDS}-s warm-up, same run; figures are medians over rounds, ratios the median of per-round ratios. The load
 generator shares the machine. CPU µs/req is user + system time of the row's own process (/proc) per request served.
@@ -162,6 +165,8 @@ ${measuredTable([
 ])}
 
 - **floorRatio ${floorRatio}** (service ÷ floor); untraced ${untracedFloorRatio}. p99 ÷ floor p99: ${p99Ratio}.
+- CPU per request, floor ÷ service: **${cpuRatio}**. With idle cores the service's throughput is bounded with the floor's by
+  Redis and the load generator and floorRatio is well above this; on saturated cores floorRatio falls towards it.
 - **Tracing cost ${tracingCostPercent} %** of throughput (traced vs \`OTEL_SDK_DISABLED=true\`, same rounds). The sink received
   ${JSON.stringify(exported)}: no \`/v1/traces\` entry means this build records no spans (tracing not in the kit yet).
 - The minimal Hono app reaches ${round3(m.hono.requestsPerSecond / m.bare.requestsPerSecond)} of bare node:http with no I/O at all.

@@ -15,15 +15,18 @@ import { applyPolicyPack } from './modules/policy';
 import { bootstrapStackName, DELIVERY_STACK_NAME, platformStackName, serviceStackName } from './modules/stacks/naming';
 import { PlatformStack } from './modules/stacks/platform-stack';
 import { ServiceStack } from './modules/stacks/service-stack';
-import { catalog, ENVIRONMENT_NAMES } from './services/catalog';
+import { catalog as defaultCatalog, ENVIRONMENT_NAMES, type Catalog } from './services/catalog';
 
 export interface BuildOptions {
   /** Where stacks are written; default: cdktf's (CDKTF_OUTDIR or `cdktf.out`). */
   readonly outdir?: string;
   readonly validationMode: boolean;
+  /** The services to build stacks for; default the catalog (the scale bench passes a generated one). */
+  readonly catalog?: Catalog;
 }
 
 export function buildApp(options: BuildOptions): App {
+  const catalog = options.catalog ?? defaultCatalog;
   const environments = loadEnvironments(catalog);
   const app = new App(options.outdir ? { outdir: options.outdir } : {});
   const { validationMode } = options;
@@ -35,7 +38,7 @@ export function buildApp(options: BuildOptions): App {
     }
   }
   // Delivery (docs/decisions/0012): a bootstrap stack per environment account, the tooling account's pipelines.
-  const delivery = loadDelivery(environments);
+  const delivery = loadDelivery(environments, catalog);
   for (const name of ENVIRONMENT_NAMES) {
     new BootstrapStack(app, bootstrapStackName(name), {
       environment: environments[name],

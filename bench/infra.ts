@@ -244,7 +244,7 @@ function stackShape(outdir: string): Record<string, Record<string, number>> {
 
 // ---------------------------------------------------------------------------------------------
 
-export async function runInfraBench(): Promise<InfraBenchResult> {
+export async function runInfraBench(): Promise<InfraBenchResult & { summary: string }> {
   const runs = Number(process.env.BENCH_INFRA_RUNS ?? 3);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('BENCH_INFRA_RUNS must be a positive integer');
   const scratch = mkdtempSync(join(tmpdir(), 'infra-bench-'));
@@ -332,7 +332,9 @@ export async function runInfraBench(): Promise<InfraBenchResult> {
     writeFileSync(join(RESULTS, 'infra.json'), `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(join(RESULTS, 'infra.md'), markdown(result));
     console.log(`  wrote ${relative(ROOT, join(RESULTS, 'infra.md'))}`);
-    return result;
+    const summary = `infra: synth ${fast.medianSeconds.toFixed(2)} s (target ≤ ${TARGETS.synthSeconds}: ${result.verdict.synthTime ? 'met' : 'NOT met'}), ${fast.peakRssMb.toFixed(0)} MB; typecheck ${project.medianSeconds.toFixed(2)} s (target ≤ ${TARGETS.typecheckSeconds}: ${result.verdict.typecheckTime ? 'met' : 'NOT met'}); baseline synth ${(baseline.medianSeconds / fast.medianSeconds).toFixed(1)}× slower; load ${loadAtStart.toFixed(2)} on ${cpus().length} cores`;
+    console.log(`SUMMARY ${summary}`);
+    return { ...result, summary };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -88,7 +88,7 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-export async function runKitMiddlewareBench(): Promise<KitMiddlewareBenchResult> {
+export async function runKitMiddlewareBench(): Promise<KitMiddlewareBenchResult & { summary: string }> {
   const plain = buildApp(false);
   const guarded = buildApp(true);
   await drive(plain, WARMUP);
@@ -132,7 +132,9 @@ export async function runKitMiddlewareBench(): Promise<KitMiddlewareBenchResult>
   writeFileSync(join(RESULTS, 'kit-middleware.json'), `${JSON.stringify({ ...result, samples: { base, withGuard, isolated } }, null, 2)}\n`);
   writeFileSync(join(RESULTS, 'kit-middleware.md'), markdown(result));
   console.log(markdown(result));
-  return result;
+  const summary = `kit-middleware: writeGuard ${result.isolatedMicrosPerCall} µs/call alone, ${result.overheadMicrosPerRequest} µs (${result.overheadPercent} %) end to end over ${result.baselineMicrosPerRequest} µs; load ${result.loadAverage}`;
+  console.log(`SUMMARY ${summary}`);
+  return { ...result, summary };
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;

@@ -1,59 +1,33 @@
 /**
  * User service read path under load: autocannon on `GET /users/:id` (a cache hit, served from
- * Redis) against the real service process (its production esbuild bundle) on the local engines, beside a bare `node:http`
- * server answering a same-sized JSON body, measured in the same run with the same connections
- * and duration. The service runs as in production (NODE_ENV=production, LOG_LEVEL=info: fast
- * successful reads are logged at debug, so not written; ADR 0005). Redis INFO `keyspace_hits`
- * proves the reads were cache hits.
- * Writes bench/results/user.{json,md}. Run: `npm run bench -- user` or `npx tsx bench/user.ts`.
+ * Redis) against the real service process (its production esbuild bundle) on the local engines,
+ * beside its floor: node:http + the same Redis GET through the kit's Redis client + the same
+ * JSON body, no framework (bench/floors/user-read.ts). Bare node:http and a minimal Hono app
+ * answering the same body stay as references. All rows run in the same interleaved rounds, same
+ * connections and duration.
+ *
+ * Tracing cost (issue 11): the service runs twice, at production tracing settings (every span
+ * recorded, OTLP/HTTP JSON export to a local sink that answers 200) and with
+ * `OTEL_SDK_DISABLED=true`; the sink's counts show whether spans were exported at all.
+ * The service runs as in production (NODE_ENV=production, LOG_LEVEL=info: fast successful reads
+ * are logged at debug, so not written; ADR 0005). Redis INFO `keyspace_hits` proves cache hits.
+ * Run: `npm run bench -- user` (BENCH_SECONDS, BENCH_ROUNDS tune it; BENCH_CPU_PROF=<dir> profiles the
+ * untraced service, see bench/profile-summary.ts).
  */
-import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { provisionNamespace, startEngines } from '../scripts/engines';
 import { freePort, spawnManaged, type ManagedProcess } from '../scripts/engines/process';
 import { waitForHttpOk } from '../scripts/engines/service-process';
 import { buildService } from '../scripts/build-services';
+import { startOtlpSink } from './otlp-sink';
+import { combine, interleave, loadRound, machineRecorder, measuredTable, pairedRatio, round2, round3, writeReport, type Measured, type Report } from './report';
 
-const RESULTS = join(__dirname, 'results');
+const ROOT = join(__dirname, '..');
 const CONNECTIONS = 50;
-/** Each target is measured in ROUNDS interleaved rounds (bare, Hono, service, bare, …) so a load
- * spike from elsewhere on the machine hits all three alike; the round with the median rate counts. */
-const ROUNDS = 3;
-const DURATION_SECONDS = 6;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 2;
-const TARGET_RATIO = 0.5;
-
-interface Measured {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-  requests: number;
-}
-
-export interface UserBenchResult {
-  node: string;
-  connections: number;
-  durationSeconds: number;
-  rounds: number;
-  /** Requests the service answered over all rounds (compare with cacheHits). */
-  serviceRequests: number;
-  baseline: Measured;
-  /** Reference, not the target's baseline: a minimal Hono app on @hono/node-server (the framework's ceiling here). */
-  honoMinimal: Measured;
-  honoMinimalRatio: number;
-  service: Measured;
-  ratio: number;
-  target: number;
-  meetsTarget: boolean;
-  cacheHits: number;
-  logLevel: string;
-  loadAverage: number;
-}
 
 const BARE_SERVER = `
 const http = require('node:http');
@@ -74,145 +48,146 @@ app.get('*', (c) => c.json(body));
 serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' });
 `;
 
-const load = async (url: string, headers: Record<string, string>, duration: number): Promise<Measured> => {
-  const r = await autocannon({ url, connections: CONNECTIONS, duration, headers });
-  return {
-    requestsPerSecond: Math.round(r.requests.average),
-    p50Ms: r.latency.p50,
-    p99Ms: r.latency.p99,
-    non2xx: r.non2xx,
-    errors: r.errors + r.timeouts,
-    requests: r.requests.total,
-  };
-};
-
-const medianRound = (rounds: Measured[]): Measured =>
-  [...rounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(rounds.length / 2)]!;
+/** OpenTelemetry settings of a production task (decision 0015): every span recorded, OTLP/HTTP. */
+const tracingEnv = (endpoint: string): Record<string, string> => ({
+  OTEL_SDK_DISABLED: 'false',
+  OTEL_TRACES_SAMPLER: 'always_on',
+  OTEL_TRACES_EXPORTER: 'otlp',
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+  OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+});
 
 const keyspaceHits = async (redis: Redis): Promise<number> => Number(/keyspace_hits:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
 
-/** `logLevel` other than `info` (production) is for attributing cost, e.g. `warn` drops the access log. */
-export async function runUserBench({ logLevel = 'info' }: { logLevel?: string } = {}): Promise<UserBenchResult> {
+export async function runUserBench(): Promise<Report> {
+  const machine = machineRecorder();
   const engines = await startEngines();
   const procs: ManagedProcess[] = [];
   const redis = new Redis(engines.redis.url);
+  const sink = await startOtlpSink();
+  const PATH = process.env.PATH ?? '';
+  const start = async (label: string, args: string[], env: Record<string, string>, probePath = '/'): Promise<{ url: string; pid: number }> => {
+    const port = await freePort();
+    const proc = spawnManaged(process.execPath, args, { cwd: ROOT, env: { PATH, ...env, PORT: String(port) } });
+    procs.push(proc);
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttpOk(`${url}${probePath}`, proc);
+    if (proc.child.pid === undefined) throw new Error(`bench: ${label} has no pid`);
+    return { url, pid: proc.child.pid };
+  };
   try {
-    const envs = await provisionNamespace(engines, `bench${Date.now().toString(36)}`, undefined, { NODE_ENV: 'production', LOG_LEVEL: logLevel });
-    const servicePort = await freePort();
+    const envs = await provisionNamespace(engines, `bench${Date.now().toString(36)}`, undefined, { NODE_ENV: 'production', LOG_LEVEL: 'info' });
     // The production artifact (the esbuild bundle the image runs), not the tsx dev loader.
     const bundle = await buildService('user');
-    const service = spawnManaged(process.execPath, [bundle.outfile], { env: { PATH: process.env.PATH ?? '', ...envs.user, PORT: String(servicePort) } });
-    procs.push(service);
-    const serviceUrl = `http://127.0.0.1:${servicePort}`;
-    await waitForHttpOk(`${serviceUrl}/health/ready`, service);
+    const serviceEnv = { ...envs.user! };
+    const traced = await start('service (traced)', [bundle.outfile], { ...serviceEnv, ...tracingEnv(sink.url) }, '/health/ready');
+    // BENCH_CPU_PROF=<dir>: the untraced service runs from source (so the profile names packages and
+    // files, not one bundle) and writes a V8 CPU profile there on exit (bench/profile-summary.ts reads it).
+    const profileDir = process.env.BENCH_CPU_PROF;
+    const untracedArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--import', 'tsx', join(ROOT, 'services', 'user', 'main.ts')] : [bundle.outfile];
+    const untraced = await start('service (untraced)', untracedArgs, { ...serviceEnv, OTEL_SDK_DISABLED: 'true' }, '/health/ready');
 
     const credentials = { email: `bench-${Date.now()}@example.com`, password: 'bench password 1' };
-    const created = await fetch(`${serviceUrl}/users`, {
+    const created = await fetch(`${traced.url}/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...credentials, name: 'Bench User' }),
     });
     if (created.status !== 201) throw new Error(`bench: register answered ${created.status}`);
     const user = (await created.json()) as { id: string };
-    const login = await fetch(`${serviceUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) });
+    const login = await fetch(`${traced.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) });
     const { accessToken } = (await login.json()) as { accessToken: string };
-    const target = `${serviceUrl}/users/${user.id}`;
-    const auth = { authorization: `Bearer ${accessToken}` };
-    const sample = await fetch(target, { headers: auth });
+    const path = `/users/${user.id}`;
+    const headers = { authorization: `Bearer ${accessToken}` };
+    const sample = await fetch(`${traced.url}${path}`, { headers });
     const body = await sample.text();
     if (sample.status !== 200) throw new Error(`bench: GET answered ${sample.status} ${body}`);
 
-    const barePort = await freePort();
-    const bare = spawnManaged(process.execPath, ['-e', BARE_SERVER], { env: { PATH: process.env.PATH ?? '', PORT: String(barePort), BODY: body } });
-    procs.push(bare);
-    const bareUrl = `http://127.0.0.1:${barePort}/`;
-    await waitForHttpOk(bareUrl, bare);
+    const floor = await start('floor', ['--import', 'tsx', join(__dirname, 'floors', 'user-read.ts')], { REDIS_URL: engines.redis.url }, path);
+    const floorBody = await (await fetch(`${floor.url}${path}`)).text();
+    if (floorBody !== body) throw new Error(`bench: the floor answers a different body:\n${floorBody}\n${body}`);
+    const bare = await start('bare node:http', ['-e', BARE_SERVER], { BODY: body });
+    const hono = await start('minimal Hono', ['-e', HONO_MINIMAL_SERVER], { BODY: body });
 
-    const honoPort = await freePort();
-    const hono = spawnManaged(process.execPath, ['-e', HONO_MINIMAL_SERVER], {
-      cwd: join(__dirname, '..'),
-      env: { PATH: process.env.PATH ?? '', PORT: String(honoPort), BODY: body },
+    const target = (t: { url: string; pid: number }, durationSeconds = DURATION_SECONDS) => () =>
+      loadRound({ url: `${t.url}${path}`, headers, connections: CONNECTIONS, durationSeconds, pid: t.pid });
+    for (const t of [floor, bare, hono, traced, untraced]) await target(t, WARMUP_SECONDS)();
+
+    const hitsBefore = await keyspaceHits(redis);
+    const rounds = await interleave(ROUNDS, {
+      floor: target(floor),
+      service: target(traced),
+      serviceUntraced: target(untraced),
+      bare: target(bare),
+      hono: target(hono),
     });
-    procs.push(hono);
-    const honoUrl = `http://127.0.0.1:${honoPort}/`;
-    await waitForHttpOk(honoUrl, hono);
-
-    await load(bareUrl, auth, WARMUP_SECONDS);
-    await load(honoUrl, auth, WARMUP_SECONDS);
-    await load(target, auth, WARMUP_SECONDS);
-    const rounds = { bare: [] as Measured[], hono: [] as Measured[], service: [] as Measured[] };
-    let cacheHits = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      rounds.bare.push(await load(bareUrl, auth, DURATION_SECONDS));
-      rounds.hono.push(await load(honoUrl, auth, DURATION_SECONDS));
-      const hitsBefore = await keyspaceHits(redis);
-      const serviceRound = await load(target, auth, DURATION_SECONDS);
-      cacheHits += (await keyspaceHits(redis)) - hitsBefore;
-      if (serviceRound.non2xx > 0 || serviceRound.errors > 0) {
-        throw new Error(`bench: ${serviceRound.non2xx} non-2xx and ${serviceRound.errors} errors from the service`);
-      }
-      rounds.service.push(serviceRound);
+    const cacheHits = (await keyspaceHits(redis)) - hitsBefore;
+    for (const [name, rs] of Object.entries(rounds)) {
+      const errors = rs.reduce((n, r) => n + r.errors, 0);
+      if (errors > 0) throw new Error(`bench: ${errors} errors or non-2xx answers from ${name}`);
     }
-    const baseline = medianRound(rounds.bare);
-    const honoMinimal = medianRound(rounds.hono);
-    const measured = medianRound(rounds.service);
-    const serviceRequests = rounds.service.reduce((sum, r) => sum + r.requests, 0);
+    const m = Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, combine(v)])) as Record<keyof typeof rounds, Measured>;
+    const floorRatio = pairedRatio(rounds.service, rounds.floor);
+    const untracedFloorRatio = pairedRatio(rounds.serviceUntraced, rounds.floor);
+    const tracingCostPercent = round2((1 - pairedRatio(rounds.service, rounds.serviceUntraced)) * 100);
+    const p99Ratio = round3(m.service.p99Ms / Math.max(m.floor.p99Ms, 1));
+    // Floor CPU ÷ service CPU per request: what floorRatio tends to once the cores are saturated
+    // (then CPU, not Redis or the load generator, bounds both).
+    const cpuRatio = round3(m.floor.cpuMicrosPerRequest! / m.service.cpuMicrosPerRequest!);
+    const serviceRequests = m.service.requests + m.serviceUntraced.requests;
+    const exported = sink.received();
 
-    const ratioTo = (base: Measured) => Math.round((measured.requestsPerSecond / base.requestsPerSecond) * 1000) / 1000;
-    const ratio = ratioTo(baseline);
-    const result: UserBenchResult = {
-      node: process.version,
-      connections: CONNECTIONS,
-      durationSeconds: DURATION_SECONDS,
-      rounds: ROUNDS,
-      serviceRequests,
-      baseline,
-      honoMinimal,
-      honoMinimalRatio: ratioTo(honoMinimal),
-      service: measured,
-      ratio,
-      target: TARGET_RATIO,
-      meetsTarget: ratio >= TARGET_RATIO,
-      cacheHits,
-      logLevel,
-      loadAverage: Math.round(loadavg()[0] * 100) / 100,
-    };
-    mkdirSync(RESULTS, { recursive: true });
-    const file = logLevel === 'info' ? 'user' : `user-${logLevel}`;
-    writeFileSync(join(RESULTS, `${file}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(join(RESULTS, `${file}.md`), markdown(result));
-    console.log(markdown(result));
-    return result;
+    return writeReport({
+      name: 'user',
+      title: 'User service: `GET /users/:id` (cache hit) against its floor',
+      machine,
+      floorRatio,
+      service: m.service,
+      floor: m.floor,
+      references: { serviceUntraced: m.serviceUntraced, bareNodeHttp: m.bare, honoMinimal: m.hono },
+      targets: [
+        { what: 'floorRatio', value: floorRatio, op: '>=', limit: 0.7 },
+        { what: 'p99 ÷ floor p99', value: p99Ratio, op: '<=', limit: 2 },
+        { what: 'tracing cost %', value: tracingCostPercent, op: '<=', limit: 10 },
+      ],
+      headline: `${m.service.requestsPerSecond} req/s vs floor ${m.floor.requestsPerSecond}, p99 ${m.service.p99Ms} vs ${m.floor.p99Ms} ms, ${m.service.cpuMicrosPerRequest} µs CPU/req (floor ${m.floor.cpuMicrosPerRequest}, ratio ${cpuRatio})`,
+      details: { connections: CONNECTIONS, durationSeconds: DURATION_SECONDS, rounds: ROUNDS, untracedFloorRatio, cpuRatio, tracingCostPercent, p99Ratio, cacheHits, serviceRequests, otlpExports: exported, samples: rounds },
+      body: `autocannon, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION_SECONDS} s per row (order rotated each round) after a
+${WARMUP_SECONDS}-s warm-up, same run; figures are medians over rounds, ratios the median of per-round ratios. The load
+generator shares the machine. CPU µs/req is user + system time of the row's own process (/proc) per request served.
+
+${measuredTable([
+  ['**floor**: node:http + kit Redis client GET + same JSON body (bench/floors/user-read.ts)', m.floor],
+  ['**user service** (production bundle, tracing on: always_on, OTLP/HTTP JSON to a local sink)', m.service],
+  ['user service, `OTEL_SDK_DISABLED=true`', m.serviceUntraced],
+  ['bare node:http, same body, no I/O (reference)', m.bare],
+  ['minimal Hono app, same body, no I/O (reference)', m.hono],
+])}
+
+- **floorRatio ${floorRatio}** (service ÷ floor); untraced ${untracedFloorRatio}. p99 ÷ floor p99: ${p99Ratio}.
+- CPU per request, floor ÷ service: **${cpuRatio}**. With idle cores the service's throughput is bounded with the floor's by
+  Redis and the load generator and floorRatio is well above this; on saturated cores floorRatio falls towards it.
+- **Tracing cost ${tracingCostPercent} %** of throughput (traced vs \`OTEL_SDK_DISABLED=true\`, same rounds). The sink received
+  ${JSON.stringify(exported)}: no \`/v1/traces\` entry means this build records no spans (tracing not in the kit yet).
+- The minimal Hono app reaches ${round3(m.hono.requestsPerSecond / m.bare.requestsPerSecond)} of bare node:http with no I/O at all.
+- Redis \`keyspace_hits\` grew by ${cacheHits} over ${serviceRequests + m.floor.requests} service and floor requests: the reads were cache hits.
+
+The service does per request what the floor does not: the kit's request context (request id, security
+headers, access-log decision), JWT verification (a verified token is remembered, its claims re-checked),
+zod validation of the path parameter, the revocation check and the handler sharing one cache read, and
+the Hono/zod-openapi routing and Response → node:http conversion.
+`,
+    });
   } finally {
     redis.disconnect();
     await Promise.all(procs.map((p) => p.stop()));
+    await sink.close();
     await engines.stopAll();
   }
 }
 
-const markdown = (r: UserBenchResult): string => `# User service: \`GET /users/:id\` (cache hit) vs bare node:http
-
-autocannon, ${r.connections} connections, ${r.rounds} interleaved rounds of ${r.durationSeconds} s per target after a warm-up (median round shown), same run,
-Node ${r.node}, LOG_LEVEL=${r.logLevel}, 1-minute load average ${r.loadAverage} on this shared 2-core machine (the load
-generator shares it). The service runs as in production (JWT verification, zod params, Redis
-cache-aside with zod validation of the cached entry, secure headers, request id; at LOG_LEVEL=info
-a fast successful read writes no access-log line, see docs/decisions/0005-access-log-policy.md).
-
-| Target | requests/s | p50 ms | p99 ms | requests |
-| --- | ---: | ---: | ---: | ---: |
-| bare node:http JSON server (baseline) | ${r.baseline.requestsPerSecond} | ${r.baseline.p50Ms} | ${r.baseline.p99Ms} | ${r.baseline.requests} |
-| minimal Hono app, same body (reference) | ${r.honoMinimal.requestsPerSecond} | ${r.honoMinimal.p50Ms} | ${r.honoMinimal.p99Ms} | ${r.honoMinimal.requests} |
-| user service \`GET /users/:id\` | ${r.service.requestsPerSecond} | ${r.service.p50Ms} | ${r.service.p99Ms} | ${r.service.requests} |
-
-**Ratio ${r.ratio}** to bare node:http (target ≥ ${r.target}: ${r.meetsTarget ? 'met' : '**not met**'}).
-Ratio to the minimal Hono app: ${r.honoMinimalRatio} — the minimal Hono app itself reaches
-${Math.round((r.honoMinimal.requestsPerSecond / r.baseline.requestsPerSecond) * 1000) / 1000} of bare node:http, which bounds what any Hono service can score.
-Redis \`keyspace_hits\` grew by ${r.cacheHits} during the measured rounds
-(${r.serviceRequests} requests): the reads were served from the cache.
-`;
-
 if (require.main === module) {
-  runUserBench({ logLevel: process.argv[2] }).catch((err: unknown) => {
+  runUserBench().catch((err: unknown) => {
     console.error(err);
     process.exit(1);
   });

@@ -37,9 +37,21 @@ export const notificationIdFor = (eventId: string): string =>
 /** `<createdAt ISO>#<id>`: a descending Query returns newest first. */
 export const sortKeyOf = (n: Pick<Notification, 'createdAt' | 'id'>): string => `${n.createdAt}#${n.id}`;
 
+/**
+ * One formatter per currency, built on first use: constructing an Intl.NumberFormat per event was
+ * ~3 % of the consumer's CPU (bench/results/consumer.md). Bounded by the set of ISO currency codes
+ * (an unknown code throws and is not kept).
+ */
+const formats = new Map<string, Intl.NumberFormat>();
+const formatOf = (currency: string): Intl.NumberFormat => {
+  let format = formats.get(currency);
+  if (!format) formats.set(currency, (format = new Intl.NumberFormat('en', { style: 'currency', currency })));
+  return format;
+};
+
 /** Amounts travel in minor units; the currency decides how many (JPY 0, EUR 2, KWD 3). */
 const formatAmount = (minorUnits: number, currency: string): string => {
-  const format = new Intl.NumberFormat('en', { style: 'currency', currency });
+  const format = formatOf(currency);
   return format.format(minorUnits / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
 };
 

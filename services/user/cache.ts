@@ -1,8 +1,7 @@
-import { z } from '@hono/zod-openapi';
 import type { Logger } from '../kit/logger';
 import type { UserRow } from './db/schema';
 import { cutoffSeconds } from './revocation';
-import { publicUserSchema, toPublicUser } from './schemas';
+import { toPublicUser, type PublicUser } from './schemas';
 
 /** The Redis commands the cache uses (ioredis signatures). */
 export interface CacheRedis {
@@ -19,13 +18,30 @@ export interface UserCacheOptions {
 }
 
 /** What is cached per user: the public view, and the revocation cut-off every authenticated request checks. */
-const cachedUserSchema = z.object({
-  user: publicUserSchema,
+export interface CachedUser {
+  user: PublicUser;
   /** Epoch seconds; null until the first password change. */
-  tokensValidAfter: z.number().int().nullable(),
-});
+  tokensValidAfter: number | null;
+}
 
-export type CachedUser = z.infer<typeof cachedUserSchema>;
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+/**
+ * The entry when a parsed cache value has the layout this version writes, else undefined.
+ * Field types only, not the formats `publicUserSchema` describes (uuid, ISO dates): only this
+ * service writes these keys, only from `toCachedUser`, and the versioned key keeps other layouts
+ * out. A full zod parse was a measurable share of a cached read's CPU (docs/decisions/0019).
+ * The public view is rebuilt field by field, so nothing else stored in an entry is ever served.
+ */
+const asCachedUser = (v: unknown): CachedUser | undefined => {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { user, tokensValidAfter } = v as Record<string, unknown>;
+  if (tokensValidAfter !== null && !Number.isInteger(tokensValidAfter)) return undefined;
+  if (typeof user !== 'object' || user === null) return undefined;
+  const { id, email, name, createdAt, updatedAt } = user as Record<string, unknown>;
+  if (!(isString(id) && isString(email) && isString(name) && isString(createdAt) && isString(updatedAt))) return undefined;
+  return { user: { id, email, name, createdAt, updatedAt }, tokensValidAfter: tokensValidAfter as number | null };
+};
 
 export const toCachedUser = (row: UserRow): CachedUser => ({
   user: toPublicUser(row),
@@ -33,7 +49,8 @@ export const toCachedUser = (row: UserRow): CachedUser => ({
 });
 
 // v2: the entry carries the revocation cut-off (v1 entries are simply never read again).
-const key = (id: string): string => `user:v2:${id}`;
+export const USER_CACHE_KEY_PREFIX = 'user:v2:';
+const key = (id: string): string => USER_CACHE_KEY_PREFIX + id;
 
 /**
  * Cache-aside for users. Redis is only a cache: every failure degrades to "miss" and the caller
@@ -63,8 +80,7 @@ export function createUserCache(redis: CacheRedis, { logger, ttlSeconds = 300, c
       if (!raw) return undefined;
       // An entry written by another version (or corrupted) is a miss, not an error.
       try {
-        const parsed = cachedUserSchema.safeParse(JSON.parse(raw));
-        return parsed.success ? parsed.data : undefined;
+        return asCachedUser(JSON.parse(raw));
       } catch {
         return undefined;
       }

@@ -93,8 +93,10 @@ export const createUserReader =
 
 export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRoutesDeps): Promise<void> {
   const { repo, cache, tokens } = deps;
-  // Verified against for unknown emails so both login failures cost one scrypt.
-  const decoyHash = await hashPassword(randomBytes(16).toString('hex'));
+  // Verified against for unknown emails so both login failures cost one scrypt. Hashed in the
+  // background (libuv's pool): awaiting it here held start-up back by one scrypt (bench/results/startup.md).
+  const decoyHash = hashPassword(randomBytes(16).toString('hex'));
+  decoyHash.catch(() => undefined); // a failure surfaces at the login that awaits it
 
   // One cache-aside read per request and user: the revocation check and the handler share it.
   const perRequest = new WeakMap<Request, Map<string, Promise<CachedUser | undefined>>>();
@@ -147,7 +149,7 @@ export async function registerUserRoutes(app: OpenAPIHono<AppEnv>, deps: UserRou
   app.openapi(loginRoute, async (c) => {
     const { email, password } = c.req.valid('json');
     const row = await repo.findByEmail(email);
-    const ok = await verifyPassword(password, row?.passwordHash ?? decoyHash);
+    const ok = await verifyPassword(password, row?.passwordHash ?? (await decoyHash));
     if (!row || !ok) throw invalidCredentials();
     const accessToken = await issueAccessToken(
       { sub: row.id, email: row.email },

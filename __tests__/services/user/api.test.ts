@@ -1,6 +1,8 @@
 import { badBodies } from '../../support/bad-bodies';
 import { client, expectErrorBody, newUserBody, registerAndLogin, type Call } from '../../support/http';
 import { b64url, claimsFor, es256, forge, hs256, keyOf, kidOf, strangerKey } from '../../support/tokens';
+import { Redis } from 'ioredis';
+import { USER_CACHE_KEY_PREFIX } from '../../../services/user/cache';
 import { startUserService, type UserServiceHandle } from './harness';
 
 // Each registration and login costs one scrypt (tens of ms alone, far more on a busy machine).
@@ -260,6 +262,28 @@ describe('cache-aside', () => {
     // A write (here: the same e-mail again) invalidates.
     expect((await call('PATCH', url, { token: a.token, body: { email: a.user.email, currentPassword: a.password } })).status).toBe(200);
     expect((await call('GET', url, { token: a.token })).body.name).toBe('changed behind the cache');
+  });
+
+  // The hit path checks field types only (docs/decisions/0019): a foreign layout is still a miss,
+  // and nothing beyond the public view is ever served from an entry.
+  it('treats an entry of another layout as a miss and serves only the public fields of an entry', async () => {
+    const a = await registerAndLogin(call);
+    const url = `/users/${a.user.id}`;
+    const key = USER_CACHE_KEY_PREFIX + a.user.id;
+    const redis = new Redis(svc.env.REDIS_URL!);
+    try {
+      await redis.set(key, JSON.stringify({ user: { id: a.user.id, name: 'foreign layout' }, tokensValidAfter: null }));
+      expect((await call('GET', url, { token: a.token })).body.name).toBe('Test User'); // miss → PostgreSQL
+      // The miss rewrites the entry in the background; wait for it before replacing it.
+      for (let i = 0; i < 100 && !(await redis.get(key))?.includes('Test User'); i++) await new Promise((r) => setTimeout(r, 20));
+      const entry = JSON.parse((await redis.get(key))!) as { user: Record<string, unknown> };
+      await redis.set(key, JSON.stringify({ ...entry, user: { ...entry.user, name: 'from the cache', passwordHash: 'scrypt$leak' } }));
+      const hit = await call('GET', url, { token: a.token });
+      expect(hit.body.name).toBe('from the cache');
+      expect(Object.keys(hit.body).sort()).toEqual(['createdAt', 'email', 'id', 'name', 'updatedAt']);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 

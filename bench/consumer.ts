@@ -1,0 +1,190 @@
+/**
+ * Notification consumer throughput against its floor, on fauxqs (the local SQS engine) and
+ * DynamoDB Local, in interleaved rounds with the same number of messages.
+ *
+ * Service round: the notification service (production bundle, its own process, production
+ * consumer settings: batch 10, concurrency 10) is paused with SIGSTOP, its queue is filled with
+ * MESSAGES `payment.succeeded` events, then it is resumed and timed until its consumer reports
+ * them all processed (`/health/consumer`). Its CPU per message is read from /proc.
+ * Floor round: the same number of the same events on a queue and tables of their own, consumed by
+ * the raw loop the work requires: receive a batch (same batch size) → per message, concurrently
+ * (same concurrency): the conditional put (processed marker + notification, one transaction) →
+ * the delivery write → one DeleteMessageBatch. The DynamoDB calls go through the service's own
+ * store, so both write the same items.
+ * Latency per message is not comparable between the two (the service does not expose it), so
+ * p50/p99 are n/a. Run: `npm run bench -- consumer` (BENCH_MESSAGES, BENCH_ROUNDS tune it; BENCH_CPU_PROF=<dir>
+ * profiles the service).
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_AWS_CREDENTIALS, provisionNamespace, sqsClient } from '../scripts/engines';
+import { startAwsEngines } from './aws-engines';
+import { freePort, spawnManaged, waitUntil } from '../scripts/engines/process';
+import { waitForHttpOk } from '../scripts/engines/service-process';
+import { buildService } from '../scripts/build-services';
+import { catalog, findService, queueUrlEnvVar, tableEnvVar } from '../services/catalog';
+import { createDynamo } from '../services/kit/clients/dynamo';
+import { newEvent, type EventEnvelope } from '../services/kit/events';
+import { notificationFor } from '../services/notification/notification';
+import { createNotificationStore } from '../services/notification/store';
+import { combine, interleave, machineRecorder, measuredTable, pairedRatio, processCpuMicros, round2, writeReport, type Measured, type Report } from './report';
+
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 600);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BATCH_SIZE = 10;
+const CONCURRENCY = 10;
+const LEASE_MS = 20_000;
+
+const events = (n: number): EventEnvelope[] =>
+  Array.from({ length: n }, (_, i) =>
+    newEvent('payment.succeeded', 'bench', { paymentId: randomUUID(), userId: `bench-user-${i % 50}`, amount: 1999, currency: 'EUR', description: 'bench order' }),
+  );
+
+const fill = async (sqs: SQSClient, queueUrl: string, n: number): Promise<void> => {
+  const all = events(n);
+  const batches = Array.from({ length: Math.ceil(n / 10) }, (_, i) => all.slice(i * 10, i * 10 + 10));
+  for (let i = 0; i < batches.length; i += 8) {
+    await Promise.all(
+      batches.slice(i, i + 8).map((batch) =>
+        sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((e, j) => ({ Id: String(j), MessageBody: JSON.stringify(e) })) })),
+      ),
+    );
+  }
+};
+
+const throughput = (messages: number, seconds: number, cpuMicros?: number): Measured => ({
+  requestsPerSecond: Math.round(messages / seconds),
+  p50Ms: NaN,
+  p99Ms: NaN,
+  requests: messages,
+  errors: 0,
+  ...(cpuMicros === undefined ? {} : { cpuMicrosPerRequest: round2(cpuMicros / messages) }),
+});
+
+export async function runConsumerBench(): Promise<Report> {
+  const machine = machineRecorder();
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const engines = await startAwsEngines('consumer', stops);
+    const only = { ...catalog, services: [findService('notification')] };
+    const overrides = { NODE_ENV: 'production', LOG_LEVEL: 'info', CONSUMER_BATCH_SIZE: String(BATCH_SIZE), CONSUMER_CONCURRENCY: String(CONCURRENCY) };
+    const serviceEnv = (await provisionNamespace(engines, `bench${randomUUID().slice(0, 8)}`, only, overrides)).notification!;
+    const floorEnv = (await provisionNamespace(engines, `floor${randomUUID().slice(0, 8)}`, only, overrides)).notification!;
+
+    const bundle = await buildService('notification');
+    const port = await freePort();
+    // BENCH_CPU_PROF=<dir>: run from source and write a V8 CPU profile there (bench/profile-summary.ts).
+    const profileDir = process.env.BENCH_CPU_PROF;
+    const args = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--import', 'tsx', join(__dirname, '..', 'services', 'notification', 'main.ts')] : [bundle.outfile];
+    const proc = spawnManaged(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...serviceEnv, PORT: String(port) } });
+    stops.push(() => proc.stop('SIGTERM', 25_000));
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttpOk(`${url}/health/ready`, proc, 60_000);
+    const pid = proc.child.pid!;
+    const processed = async (): Promise<number> => ((await (await fetch(`${url}/health/consumer`)).json()) as { processed: number }).processed;
+
+    process.env.AWS_ACCESS_KEY_ID ??= LOCAL_AWS_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_AWS_CREDENTIALS.secretAccessKey;
+    const sqs = sqsClient(engines.sqs.endpoint);
+    stops.push(async () => sqs.destroy());
+    const dynamo = createDynamo({ AWS_REGION: floorEnv.AWS_REGION!, DYNAMODB_ENDPOINT: engines.dynamodb.endpoint });
+    stops.push(async () => dynamo.client.destroy());
+    const store = createNotificationStore({
+      doc: dynamo.doc,
+      notificationsTable: floorEnv[tableEnvVar('notifications')]!,
+      processedEventsTable: floorEnv[tableEnvVar('processed-events')]!,
+    });
+    const serviceQueue = serviceEnv[queueUrlEnvVar('events')]!;
+    const floorQueue = floorEnv[queueUrlEnvVar('events')]!;
+
+    const serviceRound = async (n: number): Promise<Measured> => {
+      const before = await processed();
+      process.kill(pid, 'SIGSTOP');
+      try {
+        await fill(sqs, serviceQueue, n);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      const cpuBefore = processCpuMicros(pid);
+      const started = performance.now();
+      await waitUntil('service consumed the round', async () => (await processed()) - before >= n, { proc, timeoutMs: 300_000, intervalMs: 20 });
+      return throughput(n, (performance.now() - started) / 1000, processCpuMicros(pid) - cpuBefore);
+    };
+
+    /** `withContact`: the reference variant that also reads the recipient's contact, as the service's sender path does. */
+    const floorRound = async (n: number, withContact = false): Promise<Measured> => {
+      await fill(sqs, floorQueue, n);
+      const started = performance.now();
+      let done = 0;
+      while (done < n) {
+        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: floorQueue, MaxNumberOfMessages: BATCH_SIZE, WaitTimeSeconds: 1 }));
+        // Same concurrency as the consumer: at most CONCURRENCY messages in flight (= one batch here).
+        await Promise.all(
+          Messages.map(async (m) => {
+            const n = notificationFor(JSON.parse(m.Body!) as EventEnvelope, 'log');
+            if ((await store.recordOnce(n, Date.now() + LEASE_MS)) !== 'created') return;
+            if (withContact) await store.contactOf(n.userId);
+            await store.markDelivery(n, { sent: true });
+          }),
+        );
+        if (Messages.length) {
+          await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: floorQueue, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
+        }
+        done += Messages.length;
+      }
+      return throughput(n, (performance.now() - started) / 1000);
+    };
+
+    // Warm-up of both paths (JIT, connections, DynamoDB Local).
+    await serviceRound(100);
+    await floorRound(100);
+    const rounds = await interleave(ROUNDS, {
+      service: () => serviceRound(MESSAGES),
+      floor: () => floorRound(MESSAGES),
+      floorWithContact: () => floorRound(MESSAGES, true),
+    });
+    const service = combine(rounds.service);
+    const floor = combine(rounds.floor);
+    const floorWithContact = combine(rounds.floorWithContact);
+    const floorRatio = pairedRatio(rounds.service, rounds.floor);
+    const withContactRatio = pairedRatio(rounds.service, rounds.floorWithContact);
+
+    return writeReport({
+      name: 'consumer',
+      title: 'Notification consumer: events consumed against its floor',
+      machine,
+      floorRatio,
+      service,
+      floor,
+      references: { floorWithContact },
+      targets: [{ what: 'floorRatio', value: floorRatio, op: '>=', limit: 0.8 }],
+      headline: `${service.requestsPerSecond} messages/s vs floor ${floor.requestsPerSecond}, ${service.cpuMicrosPerRequest} µs CPU/message`,
+      details: { withContactRatio, messagesPerRound: MESSAGES, rounds: ROUNDS, batchSize: BATCH_SIZE, concurrency: CONCURRENCY, samples: rounds },
+      body: `${ROUNDS} interleaved rounds of ${MESSAGES} \`payment.succeeded\` events each (queue filled first, then drained and timed),
+batch size ${BATCH_SIZE}, concurrency ${CONCURRENCY}, fauxqs + DynamoDB Local on this machine; figures are medians over
+rounds, floorRatio the median of per-round ratios. "requests" are messages; p50/p99 are not measured here (n/a).
+
+${measuredTable([
+  ['**floor**: receive → conditional put (marker + notification) → delivery write → DeleteMessageBatch, raw', floor],
+  ['**notification service** consumer (production bundle, log sender, LOG_LEVEL=info)', service],
+  ['floor + the recipient contact read (one GetItem per message, as the sender path does; reference)', floorWithContact],
+])}
+
+**floorRatio ${floorRatio}**; against the floor that also reads the contact: ${withContactRatio}. Per message the
+service also validates the envelope (zod), looks up the recipient's contact (one GetItem) for the
+sender, writes the sender's log line, keeps a heartbeat timer, and batches deletes across messages
+(20 ms window) instead of per received batch. DynamoDB Local (one JVM on the shared cores) bounds both.
+`,
+    });
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
+}
+
+if (require.main === module) {
+  runConsumerBench().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

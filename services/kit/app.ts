@@ -1,9 +1,10 @@
 /**
  * The app factory every service starts from: request id, request-scoped logger and access log,
- * secure headers, health endpoints, JSON 404 and 414, the shared error handler, `/openapi.json`,
+ * `traceresponse` and the request metrics (when telemetry is on), secure headers, health endpoints, JSON 404 and 414, the shared error handler, `/openapi.json`,
  * and `Connection: close` for answers sent before the request body arrived in full.
  */
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
+import { trace } from '@opentelemetry/api';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { timeout } from 'hono/timeout';
@@ -17,6 +18,8 @@ import { MAX_URL_BYTES } from './limits';
 import type { Logger } from './logger';
 import { mountOpenApi } from './openapi';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
+import { recordRequestTelemetry } from './telemetry/http';
+import { TRACERESPONSE_HEADER, traceresponseOf } from './telemetry/trace-context';
 
 export type { HealthCheck } from './health';
 
@@ -144,9 +147,13 @@ export const createApp = ({
     const given = onNode ? incoming.headers['x-request-id'] : c.req.header(REQUEST_ID_HEADER);
     const requestId = resolveRequestId(typeof given === 'string' ? given : undefined);
     c.set('requestId', requestId);
+    // The server span (instrumentation-http) when traced: its id goes back as `traceresponse`.
+    const span = trace.getActiveSpan();
+    const traceresponse = traceresponseOf(span);
     if (onNode && !outgoing.headersSent) {
       for (const [name, value] of SECURITY_HEADERS) outgoing.setHeader(name, value);
       outgoing.setHeader(REQUEST_ID_HEADER, requestId);
+      if (traceresponse) outgoing.setHeader(TRACERESPONSE_HEADER, traceresponse);
     }
     // The child logger is only built when a handler logs (most requests never do).
     c.set('logger', lazyChild(logger, { requestId }));
@@ -166,6 +173,7 @@ export const createApp = ({
       const headers = c.res.headers;
       for (const [name, value] of SECURITY_HEADERS) if (!headers.has(name)) headers.set(name, value);
       if (!headers.has(REQUEST_ID_HEADER)) headers.set(REQUEST_ID_HEADER, requestId);
+      if (traceresponse) headers.set(TRACERESPONSE_HEADER, traceresponse);
     }
     // Access-log policy (ADR 0005): info for every non-2xx, every write and every slow request;
     // debug for fast successful reads and for health probes. The ALB access log has every request.
@@ -174,8 +182,11 @@ export const createApp = ({
     const path = c.req.path;
     const status = c.res.status;
     const notable = status < 200 || status >= 300 || durationMs >= slowRequestMs || (method !== 'GET' && method !== 'HEAD');
-    const level = notable && !isHealthPath(path) ? 'info' : 'debug';
+    const probe = isHealthPath(path);
+    const level = notable && !probe ? 'info' : 'debug';
     if (logger.isLevelEnabled(level)) logger[level]({ requestId, method, path, status, durationMs }, 'request');
+    // Probes are neither traced nor counted: the ALB's would swamp the route families' figures.
+    if (!probe) recordRequestTelemetry(c, span, status, durationMs);
   });
 
   app.get(LIVE_PATH, (c) => c.json({ status: 'ok' }));

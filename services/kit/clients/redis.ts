@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { backoffDelay } from '../backoff';
 import type { HealthCheck } from '../health';
 import type { Logger } from '../logger';
+import { instrument } from '../telemetry/instrument';
 import { generateElastiCacheIamToken, type IamTokenOptions } from './elasticache-iam';
 
 export interface RedisConfig {
@@ -37,6 +38,7 @@ export const createRedis = async (cfg: RedisConfig, opts: RedisOptions = {}): Pr
     if (!cfg.REDIS_CACHE_ID || !cfg.AWS_REGION) throw new Error('REDIS_IAM_USER needs REDIS_CACHE_ID and AWS_REGION');
     iam = { userId: cfg.REDIS_IAM_USER, cacheId: cfg.REDIS_CACHE_ID, region: cfg.AWS_REGION, ...opts.iam };
   }
+  instrument('ioredis', Redis);
   const redis = new Redis(cfg.REDIS_URL, {
     enableOfflineQueue: false,
     commandTimeout: opts.commandTimeoutMs ?? 500,

@@ -44,6 +44,7 @@ export const notificationService: ServiceDefinition<NotificationConfig> = {
     });
     const consumer = createQueueConsumer({
       name: 'events-consumer',
+      queue: 'events',
       logger,
       sqs,
       queueUrl: config.eventsQueueUrl,

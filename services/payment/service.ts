@@ -24,7 +24,7 @@ export const paymentService: ServiceDefinition<PaymentConfig> = {
     const idempotency = new IdempotencyStore(dynamo.doc, config.tables.idempotencyKeys, config.idempotency);
     const outbox = new DynamoOutbox(dynamo.doc, config.tables.outbox, { leaseMs: config.outbox.leaseMs });
     const relay = createOutboxRelay({
-      name: 'payment-outbox-relay',
+      name: 'payment-outbox',
       logger,
       sqs,
       queueUrl: config.eventsQueueUrl,

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { Logger } from '../kit/logger';
+import { appMetrics } from '../kit/telemetry/metrics';
 import type { UserRow } from './db/schema';
 import { cutoffSeconds } from './revocation';
 import { publicUserSchema, toPublicUser } from './schemas';
@@ -56,18 +57,25 @@ export function createUserCache(redis: CacheRedis, { logger, ttlSeconds = 300, c
   };
   const breakerOpen = (): boolean => Date.now() < openUntil;
 
+  const lookup = async (id: string): Promise<CachedUser | undefined> => {
+    if (breakerOpen()) return undefined;
+    const raw = await attempt('get', () => redis.get(key(id)));
+    if (!raw) return undefined;
+    // An entry written by another version (or corrupted) is a miss, not an error.
+    try {
+      const parsed = cachedUserSchema.safeParse(JSON.parse(raw));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
   return {
+    /** A hit, or undefined (a miss: absent, unreadable, or Redis unavailable); counted either way. */
     async get(id: string): Promise<CachedUser | undefined> {
-      if (breakerOpen()) return undefined;
-      const raw = await attempt('get', () => redis.get(key(id)));
-      if (!raw) return undefined;
-      // An entry written by another version (or corrupted) is a miss, not an error.
-      try {
-        const parsed = cachedUserSchema.safeParse(JSON.parse(raw));
-        return parsed.success ? parsed.data : undefined;
-      } catch {
-        return undefined;
-      }
+      const entry = await lookup(id);
+      appMetrics().add(entry ? 'cacheHits' : 'cacheMisses', {});
+      return entry;
     },
 
     async set(entry: CachedUser): Promise<void> {

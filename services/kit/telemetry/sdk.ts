@@ -59,7 +59,7 @@ const createInstrumentations = (): Map<InstrumentedModule, InstrumentationBase> 
     disableOutgoingRequestInstrumentation: true,
     ignoreIncomingRequestHook: (request) => isProbe(request.url),
   });
-  const pg = new PgInstrumentation({ enabled: false, requireParentSpan: true });
+  const pg = new PgInstrumentation({ enabled: false, requireParentSpan: true, ignoreConnectSpans: true });
   const redis = new IORedisInstrumentation({
     enabled: false,
     requireParentSpan: true,

@@ -5,7 +5,7 @@
  * duplicate, which consumers absorb (they de-duplicate by event id).
  */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import {
   ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
   ATTR_MESSAGING_DESTINATION_NAME,
@@ -144,7 +144,7 @@ export const createOutboxRelay = (opts: OutboxRelayOptions): OutboxRelay => {
    * carries). Several items: one SDK span cannot sit in several traces, and the SDK would overwrite
    * each message's own context with it, so the SDK call is untraced and each item's span stands.
    */
-  const sdkContextFor = (spans: Span[]): Context => (spans.length === 1 ? trace.setSpan(context.active(), spans[0]!) : untraced());
+  const sdkContextFor = (spans: Span[]): Context => (spans.length === 1 ? trace.setSpan(ROOT_CONTEXT, spans[0]!) : untraced());
 
   /** Send one batch. Returns how many items were claimed, or throws when nothing could be sent. */
   const sendBatch = async (): Promise<{ claimed: number; failed: number }> => {
@@ -154,7 +154,8 @@ export const createOutboxRelay = (opts: OutboxRelayOptions): OutboxRelay => {
     let failed: { ids: string[]; error: string };
     const spans = startSendSpans(items);
     try {
-      const entries = items.map((item, i) => toEntry(item, i, trace.setSpan(context.active(), spans[i]!)));
+      // ROOT_CONTEXT, not the active one: the relay's round runs untraced, which would suppress injection.
+      const entries = items.map((item, i) => toEntry(item, i, trace.setSpan(ROOT_CONTEXT, spans[i]!)));
       const out = await context.with(sdkContextFor(spans), () => opts.sqs.send(new SendMessageBatchCommand({ QueueUrl: opts.queueUrl, Entries: entries })));
       const ok = new Map((out.Successful ?? []).map((s) => [s.Id, s.MessageId]));
       sent = items.filter((_, i) => ok.has(`m${i}`)).map((i) => i.id);

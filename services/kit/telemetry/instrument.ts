@@ -32,15 +32,16 @@ export const installInstrumentations = (byModule: ReadonlyMap<InstrumentedModule
 
 /**
  * Patches `exports` with the instrumentation registered for `module`, once per `identity` (the
- * object the patch changes); a no-op while tracing is off.
+ * object the patch changes); a no-op while tracing is off. True when it patched now.
  */
-export const instrument = (module: InstrumentedModule, exports: object, identity: object = exports): void => {
+export const instrument = (module: InstrumentedModule, exports: object, identity: object = exports): boolean => {
   const instrumentation = installed?.get(module);
-  if (!instrumentation || patched.has(identity)) return;
+  if (!instrumentation || patched.has(identity)) return false;
   const definition = instrumentation.getModuleDefinitions().find((d) => d.name === module);
   if (!definition?.patch) throw new Error(`telemetry: ${instrumentation.instrumentationName} has no patch for ${module}`);
   definition.patch(exports, undefined);
   patched.add(identity);
+  return true;
 };
 
 /**

@@ -3,12 +3,11 @@
  * Node's parser rejects, and a graceful close that serves what still arrives on open connections.
  */
 import { createAdaptorServer } from '@hono/node-server';
-import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { SECURITY_HEADERS } from './app';
 import { clientErrorHandler } from './connection';
 import { MAX_HEADER_BYTES } from './limits';
-import { instrument } from './telemetry/instrument';
 
 /** Above the ALB's 60 s idle timeout, so the ALB (not us) closes idle connections: no 502 races. */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -47,8 +46,6 @@ interface ConnectionState {
 }
 
 export const listen = async (fetch: FetchHandler, opts: { port: number; hostname?: string }): Promise<HttpServer> => {
-  // Server spans (when telemetry is on): patches http.Server's `emit`, so before any request.
-  instrument('http', http);
   const server = createAdaptorServer({
     fetch,
     // The kit decides what happens to an unread body (app.ts: `Connection: close` and a lingering

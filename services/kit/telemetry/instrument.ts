@@ -11,8 +11,6 @@ import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 
 /** What each kit client hands over: the module object or class the instrumentation patches. */
 export type InstrumentedModule =
-  /** `node:http` (server spans; outgoing requests of the kit go through fetch, i.e. undici). */
-  | 'http'
   /** The `pg` module (Client.prototype.query/connect). */
   | 'pg'
   /** pg-pool's Pool class (`Object.getPrototypeOf(pg.Pool)`). */

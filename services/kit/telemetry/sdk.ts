@@ -12,7 +12,6 @@ import { AggregationTemporalityPreference, OTLPMetricExporter } from '@opentelem
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { AwsInstrumentation } from '@opentelemetry/instrumentation-aws-sdk';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
@@ -20,7 +19,7 @@ import { detectResources, envDetector, resourceFromAttributes } from '@opentelem
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import { LIVE_PATH, READY_PATH } from '../app';
+import { enableServerSpans } from './http';
 import { installInstrumentations, type InstrumentedModule } from './instrument';
 import { bindAppMetrics } from './metrics';
 
@@ -39,9 +38,6 @@ const DEFAULT_METRIC_INTERVAL_MS = 60_000;
 export const isTelemetryEnabled = (env: NodeJS.ProcessEnv): boolean =>
   env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true' && Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim());
 
-/** Probes are not traced (their dependency checks neither: the instrumentation suppresses below an ignored request). */
-const isProbe = (url: string | undefined): boolean => url === LIVE_PATH || url === READY_PATH;
-
 /**
  * Only the instrumentations' spans are wanted: their own metrics (http.server.request.duration,
  * db.client.operation.duration, ...) would be ad hoc next to the catalog's (services/telemetry.ts).
@@ -54,11 +50,7 @@ const spansOnly = <T extends InstrumentationBase>(instrumentation: T): T => {
 
 const createInstrumentations = (): Map<InstrumentedModule, InstrumentationBase> => {
   // `enabled: false`: no require hooks; the kit patches the modules it uses (instrument.ts).
-  const http = new HttpInstrumentation({
-    enabled: false,
-    disableOutgoingRequestInstrumentation: true,
-    ignoreIncomingRequestHook: (request) => isProbe(request.url),
-  });
+  // Server spans are the kit's own (telemetry/http.ts); outgoing calls go through fetch (undici).
   const pg = new PgInstrumentation({ enabled: false, requireParentSpan: true, ignoreConnectSpans: true });
   const redis = new IORedisInstrumentation({
     enabled: false,
@@ -67,9 +59,8 @@ const createInstrumentations = (): Map<InstrumentedModule, InstrumentationBase> 
     dbStatementSerializer: (command) => command,
   });
   const aws = new AwsInstrumentation({ enabled: false, suppressInternalInstrumentation: true });
-  for (const instrumentation of [http, pg, redis, aws]) spansOnly(instrumentation);
+  for (const instrumentation of [pg, redis, aws]) spansOnly(instrumentation);
   return new Map<InstrumentedModule, InstrumentationBase>([
-    ['http', http],
     ['pg', pg],
     ['pg-pool', pg],
     ['ioredis', redis],
@@ -108,6 +99,7 @@ export const startTelemetry = (serviceName: string, env: NodeJS.ProcessEnv = pro
   const instrumentations = createInstrumentations();
   for (const instrumentation of new Set(instrumentations.values())) instrumentation.setTracerProvider(tracerProvider);
   installInstrumentations(instrumentations);
+  enableServerSpans();
   // fetch (undici) reports through diagnostics channels: no patch, constructing it subscribes.
   spansOnly(new UndiciInstrumentation()).setTracerProvider(tracerProvider);
 

@@ -1,10 +1,11 @@
 /**
  * The app factory every service starts from: request id, request-scoped logger and access log,
- * secure headers, health endpoints, JSON 404 and 414, the shared error handler, `/openapi.json`,
+ * `traceresponse` and the request metrics (when telemetry is on), secure headers, health endpoints, JSON 404 and 414, the shared error handler, `/openapi.json`,
  * and `Connection: close` for answers sent before the request body arrived in full.
  */
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import { context, type Span } from '@opentelemetry/api';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { timeout } from 'hono/timeout';
 import { HTTPException } from 'hono/http-exception';
@@ -17,6 +18,8 @@ import { MAX_URL_BYTES } from './limits';
 import type { Logger } from './logger';
 import { mountOpenApi } from './openapi';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
+import { finishRequestTelemetry, startRequestTrace } from './telemetry/http';
+import { TRACERESPONSE_HEADER, traceresponseOf } from './telemetry/trace-context';
 
 export type { HealthCheck } from './health';
 
@@ -71,6 +74,17 @@ const requestTarget = (url: string): string => {
 interface NodeBindings {
   incoming?: IncomingMessage;
   outgoing?: ServerResponse;
+}
+
+/** What the request middleware settled before the request runs (in its span, when traced). */
+interface RequestState extends NodeBindings {
+  started: number;
+  /** Both bindings present: headers go straight onto the ServerResponse. */
+  onNode: boolean;
+  path: string;
+  /** A health probe: not logged at info, not counted, not traced. */
+  probe: boolean;
+  span?: Span;
 }
 
 /** `defaultHook` for OpenAPIHono routes: zod failures → 400 `validation_failed` with `[{path, message}]`. */
@@ -138,28 +152,49 @@ export const createApp = ({
   // them through the fetch Response's `Headers` (what hono's requestId()/secureHeaders() do) cost
   // about a third of the throughput of a cached read (ADR 0005). Elsewhere (`app.request()` in
   // tests, other adapters) they are set on the Response after the handler.
-  app.use(async function requestContext(c, next) {
+  app.use(function requestContext(c, next) {
     const started = performance.now();
     const { incoming, outgoing } = (c.env ?? {}) as NodeBindings;
     const onNode = incoming !== undefined && outgoing !== undefined && typeof outgoing.setHeader === 'function';
-    const given = onNode ? incoming.headers['x-request-id'] : c.req.header(REQUEST_ID_HEADER);
+    const path = c.req.path;
+    const probe = isHealthPath(path);
+    // The request's server span when tracing is on (telemetry/http.ts); the rest runs in it.
+    const traced = startRequestTrace(
+      c.req.method,
+      path,
+      onNode ? incoming.headers : { traceparent: c.req.header('traceparent'), tracestate: c.req.header('tracestate') },
+      probe,
+    );
+    const handle = () => serve(c, next, { started, incoming, outgoing, onNode, path, probe, span: traced?.span });
+    return traced ? context.with(traced.context, handle) : handle();
+  });
+
+  const serve = async (
+    c: Context<AppEnv>,
+    next: Next,
+    { started, incoming, outgoing, onNode, path, probe, span }: RequestState,
+  ): Promise<void> => {
+    const given = onNode ? incoming!.headers['x-request-id'] : c.req.header(REQUEST_ID_HEADER);
     const requestId = resolveRequestId(typeof given === 'string' ? given : undefined);
     c.set('requestId', requestId);
-    if (onNode && !outgoing.headersSent) {
-      for (const [name, value] of SECURITY_HEADERS) outgoing.setHeader(name, value);
-      outgoing.setHeader(REQUEST_ID_HEADER, requestId);
+    // The server span's id goes back as `traceresponse`, on every answer (404s and errors too).
+    const traceresponse = traceresponseOf(span);
+    if (onNode && !outgoing!.headersSent) {
+      for (const [name, value] of SECURITY_HEADERS) outgoing!.setHeader(name, value);
+      outgoing!.setHeader(REQUEST_ID_HEADER, requestId);
+      if (traceresponse) outgoing!.setHeader(TRACERESPONSE_HEADER, traceresponse);
     }
     // The child logger is only built when a handler logs (most requests never do).
     c.set('logger', lazyChild(logger, { requestId }));
 
-    if (isUrlTooLong(onNode ? incoming.url : requestTarget(c.req.url))) {
+    if (isUrlTooLong(onNode ? incoming!.url : requestTarget(c.req.url))) {
       c.res = errorResponse(c, new HttpError(414, 'uri_too_long', `Request target exceeds ${MAX_URL_BYTES} bytes`));
     } else {
       await next();
     }
     // Answered before the request body arrived in full (413, 401 on an upload, timeout): the rest
     // of the body must not be read as the next request, and must not reset the answer.
-    if (onNode && !incoming.complete && !outgoing.headersSent) closeAfterResponse(incoming, outgoing);
+    if (onNode && !incoming!.complete && !outgoing!.headersSent) closeAfterResponse(incoming!, outgoing!);
 
     if (!onNode) {
       // Same precedence as on Node (where `writeHead` lets the Response's headers win): a header
@@ -167,17 +202,19 @@ export const createApp = ({
       const headers = c.res.headers;
       for (const [name, value] of SECURITY_HEADERS) if (!headers.has(name)) headers.set(name, value);
       if (!headers.has(REQUEST_ID_HEADER)) headers.set(REQUEST_ID_HEADER, requestId);
+      if (traceresponse) headers.set(TRACERESPONSE_HEADER, traceresponse);
     }
     // Access-log policy (ADR 0005): info for every non-2xx, every write and every slow request;
     // debug for fast successful reads and for health probes. The ALB access log has every request.
     const durationMs = Math.round((performance.now() - started) * 100) / 100;
     const { method } = c.req;
-    const path = c.req.path;
     const status = c.res.status;
     const notable = status < 200 || status >= 300 || durationMs >= slowRequestMs || (method !== 'GET' && method !== 'HEAD');
-    const level = notable && !isHealthPath(path) ? 'info' : 'debug';
+    const level = notable && !probe ? 'info' : 'debug';
     if (logger.isLevelEnabled(level)) logger[level]({ requestId, method, path, status, durationMs }, 'request');
-  });
+    // Probes are neither traced nor counted: the ALB's would swamp the route families' figures.
+    if (!probe) finishRequestTelemetry(c, span, status, durationMs);
+  };
 
   app.get(LIVE_PATH, (c) => c.json({ status: 'ok' }));
   app.get(READY_PATH, async (c) => {

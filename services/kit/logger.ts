@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { activeTraceIds } from './telemetry/trace-context';
 
 export type Logger = pino.Logger;
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -116,7 +117,10 @@ export const redact = <T>(value: T): T => walk(value, 0, new Set()) as T;
 /** Idempotent: a serialized error (a plain object) passes through. */
 const errSerializer = (err: unknown): unknown => (err instanceof Error ? redact(err) : err);
 
-/** pino JSON logger; request-scoped children carry `requestId` (see app.ts). */
+/**
+ * pino JSON logger; request-scoped children carry `requestId` (see app.ts), and every line written
+ * while a span is active carries its `trace_id` and `span_id` (telemetry/trace-context.ts).
+ */
 export const createLogger = ({ service, level, destination }: LoggerOptions): Logger => {
   const logger = pino(
     {
@@ -129,6 +133,8 @@ export const createLogger = ({ service, level, destination }: LoggerOptions): Lo
         log: (obj) => redact(obj),
       },
       serializers: { err: errSerializer },
+      // A fresh object each time: pino merges the line's fields into what the mixin returns.
+      mixin: () => activeTraceIds() ?? {},
       hooks: {
         // pino uses an error's message as the line's message when none is given
         // (`logger.error(err)`, `logger.error({ err })`): give it the safe message instead.

@@ -8,9 +8,12 @@ import { ConfigError } from './config';
 import { runChecks, withTimeout, type HealthCheck } from './health';
 import { createLogger, type Logger, type LogLevel } from './logger';
 import { listen } from './server';
+import { startTelemetry } from './telemetry/sdk';
 
 /** ECS sends SIGKILL 30 s after SIGTERM (default stopTimeout); finish well before. */
 export const SHUTDOWN_DEADLINE_MS = 25_000;
+/** After the drain: the last spans and metrics go to the collector within this (inside ECS's 30 s). */
+export const TELEMETRY_FLUSH_MS = 4000;
 
 /** The part of every config startService reads (all from `baseShape`). */
 export interface BaseConfig {
@@ -116,10 +119,13 @@ const reportStartupChecks = async (checks: readonly HealthCheck[], logger: Logge
 };
 
 /**
- * Entry point for a service's main.ts: start from process.env; SIGTERM/SIGINT → graceful stop
- * → exit 0 (1 if the deadline was hit); a config error or start-up failure → exit 1.
+ * Entry point for a service's main.ts: start telemetry (OpenTelemetry from the OTEL_* variables,
+ * before any client exists: telemetry/sdk.ts), then the service from process.env; SIGTERM/SIGINT
+ * → graceful stop → telemetry flushed → exit 0 (1 if the deadline was hit); a config error or
+ * start-up failure → exit 1.
  */
 export const runMain = <C extends BaseConfig>(def: ServiceDefinition<C>): void => {
+  const telemetry = startTelemetry(def.name, process.env);
   const fallback = createLogger({ service: def.name, level: 'info' });
   const fail = (err: unknown, msg: string): never => {
     if (err instanceof ConfigError) fallback.fatal({ issues: err.issues }, err.message);
@@ -130,7 +136,12 @@ export const runMain = <C extends BaseConfig>(def: ServiceDefinition<C>): void =
     (running) => {
       const onSignal = (signal: NodeJS.Signals): void => {
         running.logger.info({ signal }, 'signal received');
-        void running.stop().then(({ clean }) => process.exit(clean ? 0 : 1));
+        void running.stop().then(async ({ clean }) => {
+          await withTimeout(telemetry.shutdown(), TELEMETRY_FLUSH_MS, 'flushing telemetry').catch((err: unknown) =>
+            running.logger.warn({ err }, 'shutdown: telemetry not flushed'),
+          );
+          process.exit(clean ? 0 : 1);
+        });
       };
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);

@@ -11,9 +11,19 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_MESSAGE_ID,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_SYSTEM,
+} from '@opentelemetry/semantic-conventions/incubating';
 import { backoffDelay } from '../kit/backoff';
 import type { Logger } from '../kit/logger';
 import type { Worker } from '../kit/service';
+import { appMetrics } from '../kit/telemetry/metrics';
+import { untraced } from '../kit/telemetry/trace-context';
+import { Dimension } from '../telemetry';
 
 /** Thrown by a handler for a message that can never succeed (bad JSON, unknown schema). */
 export class PoisonMessageError extends Error {
@@ -25,6 +35,8 @@ export class PoisonMessageError extends Error {
 
 export interface QueueConsumerOptions {
   name: string;
+  /** The queue's catalog name: the `Queue` dimension of ConsumerLag / ConsumerProcessingTime. */
+  queue: string;
   logger: Logger;
   sqs: SQSClient;
   queueUrl: string;
@@ -61,6 +73,8 @@ export type QueueConsumer = Worker & { health(): ConsumerHealth };
 
 interface InFlight {
   message: Message;
+  /** `performance.now()` at receipt (ConsumerProcessingTime). */
+  receivedAt: number;
   heartbeat?: NodeJS.Timeout;
   /** Set when stop() gave up waiting: the outcome is no longer ours to act on. */
   released: boolean;
@@ -82,6 +96,12 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/** Reads W3C trace context from SQS message attributes (what the outbox relay writes). */
+const messageAttributeGetter = {
+  keys: (carrier: Message['MessageAttributes']) => Object.keys(carrier ?? {}),
+  get: (carrier: Message['MessageAttributes'], key: string) => carrier?.[key]?.StringValue,
+};
+
 
 export const createQueueConsumer = (opts: QueueConsumerOptions): QueueConsumer => {
   const {
@@ -99,6 +119,9 @@ export const createQueueConsumer = (opts: QueueConsumerOptions): QueueConsumer =
     drainTimeoutMs = 20_000,
   } = opts;
   const logger = opts.logger.child({ worker: name });
+  const tracer = trace.getTracer('queue-consumer');
+  const queueName = queueUrl.slice(queueUrl.lastIndexOf('/') + 1);
+  const queueDimension = { [Dimension.queue]: opts.queue };
   const inFlight = new Map<string, InFlight>();
   const stats: Omit<ConsumerHealth, 'running' | 'inFlight'> = { processed: 0, failed: 0, consecutiveReceiveErrors: 0 };
   let running = false;
@@ -166,14 +189,41 @@ export const createQueueConsumer = (opts: QueueConsumerOptions): QueueConsumer =
     return Math.min(retryMaxSeconds, Math.round(retryBaseSeconds * 2 ** Math.max(0, receives - 1)));
   };
 
+  /**
+   * The handler inside a CONSUMER span whose parent is the span that sent the message (its
+   * `traceparent` attribute): processing joins the producer's trace, and what the handler does
+   * (its DynamoDB writes) nests under it.
+   */
+  const handleTraced = (message: Message): Promise<void> => {
+    const parent = propagation.extract(ROOT_CONTEXT, message.MessageAttributes, messageAttributeGetter);
+    const attributes = {
+      [ATTR_MESSAGING_SYSTEM]: 'aws_sqs',
+      [ATTR_MESSAGING_DESTINATION_NAME]: queueName,
+      [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
+      ...(message.MessageId ? { [ATTR_MESSAGING_MESSAGE_ID]: message.MessageId } : {}),
+    };
+    return tracer.startActiveSpan(`process ${queueName}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
+      try {
+        await handle(message);
+      } catch (err) {
+        span.recordException(err instanceof Error ? err : String(err));
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+  };
+
   const run = async (entry: InFlight): Promise<void> => {
     const context = { messageId: entry.message.MessageId, receiveCount: entry.message.Attributes?.ApproximateReceiveCount };
     try {
-      await handle(entry.message).finally(() => {
+      await handleTraced(entry.message).finally(() => {
         entry.settled = true;
         clearTimeout(entry.heartbeat);
       });
       stats.processed += 1;
+      appMetrics().record('consumerProcessingTime', performance.now() - entry.receivedAt, queueDimension);
       if (!entry.released) scheduleDelete(entry.message);
     } catch (err) {
       const { message } = entry;
@@ -192,7 +242,9 @@ export const createQueueConsumer = (opts: QueueConsumerOptions): QueueConsumer =
   };
 
   const start = (message: Message): void => {
-    const entry: InFlight = { message, released: false, settled: false, done: Promise.resolve() };
+    const sentAt = Number(message.Attributes?.SentTimestamp);
+    if (sentAt > 0) appMetrics().record('consumerLag', Math.max(0, Date.now() - sentAt) / 1000, queueDimension);
+    const entry: InFlight = { message, receivedAt: performance.now(), released: false, settled: false, done: Promise.resolve() };
     inFlight.set(message.MessageId!, entry);
     scheduleHeartbeat(entry);
     entry.done = run(entry).finally(() => {
@@ -220,7 +272,9 @@ export const createQueueConsumer = (opts: QueueConsumerOptions): QueueConsumer =
             QueueUrl: queueUrl,
             MaxNumberOfMessages: Math.min(batchSize, concurrency - inFlight.size),
             WaitTimeSeconds: waitTimeSeconds,
-            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+            // The trace context the outbox relay attached (empty while telemetry is off).
+            MessageAttributeNames: propagation.fields(),
           }),
         );
         messages = out.Messages ?? [];
@@ -257,7 +311,9 @@ export const createQueueConsumer = (opts: QueueConsumerOptions): QueueConsumer =
       if (running) return;
       running = true;
       stopping = new AbortController();
-      loop = pollLoop(stopping.signal).catch((err) => {
+      // Untraced: a long poll every 20 s (and the deletes and heartbeats it schedules) would make a
+      // trace each; a message's processing gets its own span, in its producer's trace.
+      loop = context.with(untraced(), () => pollLoop(stopping!.signal)).catch((err) => {
         // Unreachable by design (every await above is guarded); logged rather than crashing the process.
         logger.error({ err: errorMessage(err) }, 'consumer loop crashed');
       });

@@ -2,6 +2,7 @@ import type { Message } from '@aws-sdk/client-sqs';
 import { ZodError } from 'zod';
 import { parseEvent, type EventEnvelope } from '../kit/events';
 import type { Logger } from '../kit/logger';
+import { appMetrics } from '../kit/telemetry/metrics';
 import type { UserDirectory } from '../kit/user-directory';
 import { PoisonMessageError } from './consumer';
 import { notificationFor, sortKeyOf, type Notification, type Recipient } from './notification';
@@ -88,6 +89,7 @@ export const createEventProcessor = (deps: {
       recipient = await recipientOf(n, contact);
       if (recipient) await sender.send(n, recipient);
     } catch (err) {
+      appMetrics().add('notificationsFailed', {});
       const error = err instanceof Error ? err.message : String(err);
       await store.markDelivery(n, { sent: false, error });
       // Rethrown so the message comes back later and delivery is retried (the record stays single).
@@ -99,6 +101,7 @@ export const createEventProcessor = (deps: {
       return;
     }
     await store.markDelivery(n, { sent: true });
+    appMetrics().add('notificationsSent', {});
   };
 
   return async (message: Message): Promise<void> => {

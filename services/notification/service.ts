@@ -47,6 +47,7 @@ export const notificationService: ServiceDefinition<NotificationConfig> = {
     const calls = createServiceCalls(config.SERVICE_NAME, config.calls, config, logger);
     const consumer = createQueueConsumer({
       name: 'events-consumer',
+      queue: 'events',
       logger,
       sqs,
       queueUrl: config.eventsQueueUrl,

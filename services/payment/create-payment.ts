@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { newEvent } from '../kit/events';
+import { appMetrics } from '../kit/telemetry/metrics';
+import { currentTraceparent } from '../kit/telemetry/trace-context';
 import { hashRequest, scopedKey, type Acquisition, type IdempotencyStore } from './idempotency';
 import type { DynamoOutbox } from './outbox';
 import type { PaymentRepository } from './payments';
@@ -26,12 +28,31 @@ export interface CreatePaymentDeps {
 /** Position of the idempotency update in the transaction below (for reading cancellation reasons). */
 const IDEMPOTENCY_ITEM = 2;
 
+/** PaymentsCreated, IdempotentReplays, or PaymentsFailed (a conflict on the key, or an engine failure). */
+const countOutcome = (outcome: CreatePaymentOutcome['kind'] | 'error'): void => {
+  appMetrics().add(outcome === 'created' ? 'paymentsCreated' : outcome === 'replay' ? 'idempotentReplays' : 'paymentsFailed', {});
+};
+
 /**
  * Create a payment under an idempotency key: lock the key, then write the payment, its
  * `payment.succeeded` outbox event and the completed key record in ONE transaction, so either
  * all three exist or none does.
  */
-export const createPaymentCommand =
+export const createPaymentCommand = (deps: CreatePaymentDeps) => {
+  const create = createPayment(deps);
+  return async (userId: string, idempotencyKey: string, input: CreatePayment): Promise<CreatePaymentOutcome> => {
+    try {
+      const outcome = await create(userId, idempotencyKey, input);
+      countOutcome(outcome.kind);
+      return outcome;
+    } catch (error) {
+      countOutcome('error');
+      throw error;
+    }
+  };
+};
+
+const createPayment =
   (deps: CreatePaymentDeps) =>
   async (userId: string, idempotencyKey: string, input: CreatePayment): Promise<CreatePaymentOutcome> => {
     const key = scopedKey(userId, idempotencyKey);
@@ -60,7 +81,7 @@ export const createPaymentCommand =
         new TransactWriteCommand({
           TransactItems: [
             deps.payments.putItem(payment),
-            deps.outbox.putItem({ id: event.id, type: event.type, body: JSON.stringify(event) }),
+            deps.outbox.putItem({ id: event.id, type: event.type, body: JSON.stringify(event), traceparent: currentTraceparent() }),
             deps.idempotency.completeItem(key, acquisition.lockToken, { status: 201, body: payment }),
           ],
         }),

@@ -17,6 +17,8 @@ export interface OutboxEvent {
   readonly id: string;
   readonly type: string;
   readonly body: string;
+  /** W3C traceparent of the request that wrote the event: the consumer's span joins its trace. */
+  readonly traceparent?: string;
 }
 
 interface OutboxItem {
@@ -28,6 +30,7 @@ interface OutboxItem {
   claimToken?: string;
   attempts?: number;
   lastError?: string;
+  traceparent?: string;
 }
 
 export interface OutboxStoreOptions {
@@ -35,6 +38,8 @@ export interface OutboxStoreOptions {
   readonly leaseMs: number;
   readonly now?: () => number;
 }
+
+type ClaimedEvent = Pick<OutboxEvent, 'id' | 'body' | 'traceparent'>;
 
 export class DynamoOutbox {
   private readonly now: () => number;
@@ -55,16 +60,34 @@ export class DynamoOutbox {
       body: event.body,
       createdAt: new Date(this.now()).toISOString(),
       claimedUntil: 0,
+      ...(event.traceparent ? { traceparent: event.traceparent } : {}),
     };
     return { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(eventId)' } };
   }
 
   /** Lease up to `limit` unclaimed (or lapsed) items to this caller. */
-  async claim(limit: number): Promise<{ id: string; body: string }[]> {
+  async claim(limit: number): Promise<ClaimedEvent[]> {
     const candidates = await this.findClaimable(limit);
     const claimToken = randomUUID();
     const claimed = await Promise.all(candidates.map((eventId) => this.claimOne(eventId, claimToken)));
-    return claimed.filter((item): item is { id: string; body: string } => item !== undefined);
+    return claimed.filter((item): item is ClaimedEvent => item !== undefined);
+  }
+
+  /** Every item in the table is unsent (sent ones are deleted): the oldest `createdAt` of a scan. */
+  async oldestUnsentAt(): Promise<Date | undefined> {
+    let oldest: string | undefined;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new ScanCommand({ TableName: this.tableName, ProjectionExpression: 'createdAt', ExclusiveStartKey: startKey }),
+      );
+      for (const item of page.Items ?? []) {
+        const createdAt = String(item.createdAt);
+        if (oldest === undefined || createdAt < oldest) oldest = createdAt;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return oldest === undefined ? undefined : new Date(oldest);
   }
 
   async markSent(ids: readonly string[]): Promise<void> {
@@ -130,7 +153,7 @@ export class DynamoOutbox {
     return found.slice(0, limit).map((item) => item.eventId);
   }
 
-  private async claimOne(eventId: string, claimToken: string): Promise<{ id: string; body: string } | undefined> {
+  private async claimOne(eventId: string, claimToken: string): Promise<ClaimedEvent | undefined> {
     const now = this.now();
     try {
       const { Attributes } = await this.doc.send(
@@ -145,7 +168,7 @@ export class DynamoOutbox {
         }),
       );
       const item = Attributes as OutboxItem;
-      return { id: item.eventId, body: item.body };
+      return { id: item.eventId, body: item.body, ...(item.traceparent ? { traceparent: item.traceparent } : {}) };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined; // another relay has it
       throw error;

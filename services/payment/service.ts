@@ -28,7 +28,7 @@ export const paymentService: ServiceDefinition<PaymentConfig> = {
     const outbox = new DynamoOutbox(dynamo.doc, config.tables.outbox, { leaseMs: config.outbox.leaseMs });
     const calls = createServiceCalls(config.SERVICE_NAME, config.calls, config, logger);
     const relay = createOutboxRelay({
-      name: 'payment-outbox-relay',
+      name: 'payment-outbox',
       logger,
       sqs,
       queueUrl: config.eventsQueueUrl,

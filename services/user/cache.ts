@@ -1,4 +1,5 @@
 import type { Logger } from '../kit/logger';
+import { appMetrics } from '../kit/telemetry/metrics';
 import type { UserRow } from './db/schema';
 import { cutoffSeconds } from './revocation';
 import { toPublicUser, type PublicUser } from './schemas';
@@ -73,17 +74,24 @@ export function createUserCache(redis: CacheRedis, { logger, ttlSeconds = 300, c
   };
   const breakerOpen = (): boolean => Date.now() < openUntil;
 
+  const lookup = async (id: string): Promise<CachedUser | undefined> => {
+    if (breakerOpen()) return undefined;
+    const raw = await attempt('get', () => redis.get(key(id)));
+    if (!raw) return undefined;
+    // An entry written by another version (or corrupted) is a miss, not an error.
+    try {
+      return asCachedUser(JSON.parse(raw));
+    } catch {
+      return undefined;
+    }
+  };
+
   return {
+    /** A hit, or undefined (a miss: absent, unreadable, or Redis unavailable); counted either way. */
     async get(id: string): Promise<CachedUser | undefined> {
-      if (breakerOpen()) return undefined;
-      const raw = await attempt('get', () => redis.get(key(id)));
-      if (!raw) return undefined;
-      // An entry written by another version (or corrupted) is a miss, not an error.
-      try {
-        return asCachedUser(JSON.parse(raw));
-      } catch {
-        return undefined;
-      }
+      const entry = await lookup(id);
+      appMetrics().add(entry ? 'cacheHits' : 'cacheMisses', {});
+      return entry;
     },
 
     async set(entry: CachedUser): Promise<void> {

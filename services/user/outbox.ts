@@ -1,4 +1,4 @@
-import { and, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, inArray, isNull, lte, min, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { OutboxSource } from '../kit/outbox-relay';
 import { outbox } from './db/schema';
@@ -61,8 +61,14 @@ export function createPgOutboxSource(db: NodePgDatabase, options: PgOutboxOption
           nextAttemptAt: sql`now() + make_interval(secs => ${leaseSeconds})`,
         })
         .where(inArray(outbox.id, due))
-        .returning({ id: outbox.id, payload: outbox.payload });
-      return rows.map((row) => ({ id: row.id, body: JSON.stringify(row.payload) }));
+        .returning({ id: outbox.id, payload: outbox.payload, traceparent: outbox.traceparent });
+      return rows.map((row) => ({ id: row.id, body: JSON.stringify(row.payload), traceparent: row.traceparent ?? undefined }));
+    },
+
+    async oldestUnsentAt() {
+      // Pending rows only (the partial index outbox_pending_idx covers them).
+      const [row] = await db.select({ oldest: min(outbox.createdAt) }).from(outbox).where(isNull(outbox.sentAt));
+      return row?.oldest ?? undefined;
     },
 
     async markSent(ids) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { EventEnvelope } from '../kit/events';
+import { currentTraceparent } from '../kit/telemetry/trace-context';
 import { outbox, users, type UserRow } from './db/schema';
 
 /** The email is taken by another user (case-insensitively). */
@@ -62,7 +63,7 @@ export function createUserRepository(db: NodePgDatabase) {
             .values({ id: randomUUID(), ...input })
             .returning();
           const envelope = event(user);
-          await tx.insert(outbox).values({ id: envelope.id, type: envelope.type, payload: envelope });
+          await tx.insert(outbox).values({ id: envelope.id, type: envelope.type, payload: envelope, traceparent: currentTraceparent() });
           return user;
         }),
       );

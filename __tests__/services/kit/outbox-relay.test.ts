@@ -32,6 +32,10 @@ class MemoryOutbox implements OutboxSource {
   async markFailed(ids: string[]) {
     this.failures += ids.length;
   }
+  /** Lag is not what these tests measure. */
+  async oldestUnsentAt() {
+    return undefined;
+  }
   unsent(): number {
     return this.items.filter((i) => !i.sent).length;
   }

@@ -12,6 +12,7 @@ import { startPostgres, type PostgresEngine } from '../../../scripts/engines';
 import { createLogger } from '../../../services/kit/logger';
 import { migrateServiceDatabase, MIGRATION_LOCK_KEY } from '../../../services/kit/postgres-roles';
 import { MIGRATIONS_FOLDER } from '../../../services/user/db/migrate';
+import migrationJournal from '../../../services/user/db/migrations/meta/_journal.json';
 import { waitUntil } from '../../../scripts/engines/process';
 import { testEngines } from '../../support/namespace';
 
@@ -70,7 +71,7 @@ describe('migrateServiceDatabase', () => {
     await Promise.all(Array.from({ length: 6 }, () => migrateServiceDatabase(pool(adminUrl, 1), roles, { logger, migrationsFolder: MIGRATIONS_FOLDER })));
     await migrateServiceDatabase(pool(adminUrl, 1), roles, { logger, migrationsFolder: MIGRATIONS_FOLDER });
     const admin = pool(adminUrl);
-    expect((await admin.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')).rows[0].n).toBe(2);
+    expect((await admin.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')).rows[0].n).toBe(migrationJournal.entries.length);
     const owners = await admin.query(
       `SELECT c.relname, pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname IN ('public', 'drizzle') AND c.relkind IN ('r', 'S') ORDER BY 1`,
@@ -183,7 +184,7 @@ describe('migrateServiceDatabase', () => {
       [roles.migrator],
     );
     expect(foreign.rows).toEqual([]);
-    expect((await admin.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')).rows[0].n).toBe(2);
+    expect((await admin.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')).rows[0].n).toBe(migrationJournal.entries.length);
     const app = pool(withUser(adminUrl, roles.app, await setPassword(adminUrl, roles.app)));
     expect((await app.query(`SELECT name FROM users`)).rows).toEqual([{ name: 'Old' }]);
     expect((await app.query(`SELECT tokens_valid_after FROM users`)).rows).toEqual([{ tokens_valid_after: null }]);

@@ -64,6 +64,7 @@ const rig = async (sender: Sender, overrides: Partial<QueueConsumerOptions> = {}
   const newConsumer = (s: Sender, o: Partial<QueueConsumerOptions> = {}) => {
     const consumer = createQueueConsumer({
       name: 'events-consumer',
+      queue: 'events',
       logger,
       sqs,
       queueUrl: config.eventsQueueUrl,

@@ -99,6 +99,22 @@ describe('outbox claims', () => {
     expect(await relays[0]!.pendingCount()).toBe(0);
   });
 
+  it('hands back the traceparent stored with an event and reports when the oldest unsent one was written', async () => {
+    const written = Date.now() - 90_000;
+    const outbox = new DynamoOutbox(dynamo.doc, env.TABLE_PAYMENT_OUTBOX!, { leaseMs: LEASE_MS, now: () => written });
+    expect(await outbox.oldestUnsentAt()).toBeUndefined();
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const [traced, plain] = [randomUUID(), randomUUID()];
+    await dynamo.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [outbox.putItem({ id: traced, type: 'payment.succeeded', body: '{}', traceparent }), outbox.putItem({ id: plain, type: 'payment.succeeded', body: '{}' })],
+      }),
+    );
+    expect((await outbox.oldestUnsentAt())?.getTime()).toBe(written);
+    const claimed = await new DynamoOutbox(dynamo.doc, env.TABLE_PAYMENT_OUTBOX!, { leaseMs: LEASE_MS }).claim(10);
+    expect(Object.fromEntries(claimed.map((i) => [i.id, i.traceparent]))).toEqual({ [traced]: traceparent, [plain]: undefined });
+  });
+
   it('a lapsed lease (relay died) is claimed again; a failed send is released at once', async () => {
     const [id] = await seed(1);
     const dead = new DynamoOutbox(dynamo.doc, env.TABLE_PAYMENT_OUTBOX!, { leaseMs: LEASE_MS });

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { drizzle } from 'drizzle-orm/node-postgres';
+import journalFile from '../../../services/user/db/migrations/meta/_journal.json';
 import pg from 'pg';
 import { newEvent } from '../../../services/kit/events';
 import { outbox } from '../../../services/user/db/schema';
@@ -38,7 +39,7 @@ describe('the migrate command', () => {
     const [first, second] = await Promise.all([run(env), run(env)]);
     expect([first.code, second.code]).toEqual([0, 0]);
     const journal = await poolFor(adminUrlOf(ns)).query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
-    expect(journal.rows[0].n).toBe(2);
+    expect(journal.rows[0].n).toBe(journalFile.entries.length);
     const [unreachable, missing, remote] = await Promise.all([
       run({ ...env, DATABASE_PORT: '1' }),
       run({ LOG_LEVEL: 'info' }),
@@ -98,6 +99,22 @@ describe('outbox source', () => {
     expect(await source.claim(5)).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect((await source.claim(5)).map((c) => c.id)).toEqual([id]);
+  });
+
+  it('hands back the traceparent stored with an event and reports the age of the oldest unsent one', async () => {
+    await pool.query('DELETE FROM outbox');
+    const source = createPgOutboxSource(drizzle(pool));
+    expect(await source.oldestUnsentAt()).toBeUndefined();
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const [traced, plain] = [newEvent('user.registered', 'user', { userId: randomUUID(), email: 'a@example.com', name: 'A' }), newEvent('user.registered', 'user', { userId: randomUUID(), email: 'b@example.com', name: 'B' })];
+    await drizzle(pool).insert(outbox).values([{ id: traced.id, type: traced.type, payload: traced, traceparent }, { id: plain.id, type: plain.type, payload: plain }]);
+    await pool.query(`UPDATE outbox SET created_at = now() - interval '90 seconds' WHERE id = $1`, [traced.id]);
+    const oldest = await source.oldestUnsentAt();
+    expect(Date.now() - oldest!.getTime()).toBeGreaterThanOrEqual(89_000);
+    const claimed = await source.claim(5);
+    expect(Object.fromEntries(claimed.map((c) => [c.id, c.traceparent]))).toEqual({ [traced.id]: traceparent, [plain.id]: undefined });
+    await source.markSent([traced.id, plain.id]);
+    expect(await source.oldestUnsentAt()).toBeUndefined();
   });
 
   it('deletes rows sent longer ago than the retention, keeps recent and pending ones', async () => {

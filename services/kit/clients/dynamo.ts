@@ -1,6 +1,7 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HealthCheck } from '../health';
+import { instrumentAwsClient } from '../telemetry/instrument';
 import { awsClientConfig, type AwsClientTuning, type AwsConfig } from './aws';
 
 export interface DynamoConfig extends AwsConfig {
@@ -13,7 +14,7 @@ export interface Dynamo {
 }
 
 export const createDynamo = (cfg: DynamoConfig, tuning?: AwsClientTuning): Dynamo => {
-  const client = new DynamoDBClient(awsClientConfig(cfg, cfg.DYNAMODB_ENDPOINT, tuning));
+  const client = instrumentAwsClient(new DynamoDBClient(awsClientConfig(cfg, cfg.DYNAMODB_ENDPOINT, tuning)));
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return { client, doc };
 };

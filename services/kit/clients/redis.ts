@@ -3,10 +3,12 @@
  * command on a live-but-stuck connection rejects after `commandTimeout`, and reconnects back
  * off with a cap. Callers treat a rejected cache call as a miss.
  */
-import { Redis } from 'ioredis';
+import { Pipeline, Redis } from 'ioredis';
 import { backoffDelay } from '../backoff';
 import type { HealthCheck } from '../health';
 import type { Logger } from '../logger';
+import { keepQueuedCommandContext } from '../telemetry/ioredis-context';
+import { instrument } from '../telemetry/instrument';
 import { generateElastiCacheIamToken, type IamTokenOptions } from './elasticache-iam';
 
 export interface RedisConfig {
@@ -37,6 +39,7 @@ export const createRedis = async (cfg: RedisConfig, opts: RedisOptions = {}): Pr
     if (!cfg.REDIS_CACHE_ID || !cfg.AWS_REGION) throw new Error('REDIS_IAM_USER needs REDIS_CACHE_ID and AWS_REGION');
     iam = { userId: cfg.REDIS_IAM_USER, cacheId: cfg.REDIS_CACHE_ID, region: cfg.AWS_REGION, ...opts.iam };
   }
+  if (instrument('ioredis', Redis)) keepQueuedCommandContext(Redis, Pipeline);
   const redis = new Redis(cfg.REDIS_URL, {
     enableOfflineQueue: false,
     commandTimeout: opts.commandTimeoutMs ?? 500,

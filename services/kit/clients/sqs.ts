@@ -1,4 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { instrumentAwsClient } from '../telemetry/instrument';
 import { awsClientConfig, type AwsClientTuning, type AwsConfig } from './aws';
 
 export interface SqsConfig extends AwsConfig {
@@ -11,9 +12,11 @@ export interface SqsOptions extends AwsClientTuning {
 }
 
 export const createSqs = (cfg: SqsConfig, { longPollSeconds, ...tuning }: SqsOptions = {}): SQSClient =>
-  new SQSClient(
-    awsClientConfig(cfg, cfg.SQS_ENDPOINT, {
-      ...tuning,
-      requestTimeoutMs: longPollSeconds === undefined ? tuning.requestTimeoutMs : (longPollSeconds + 5) * 1000,
-    }),
+  instrumentAwsClient(
+    new SQSClient(
+      awsClientConfig(cfg, cfg.SQS_ENDPOINT, {
+        ...tuning,
+        requestTimeoutMs: longPollSeconds === undefined ? tuning.requestTimeoutMs : (longPollSeconds + 5) * 1000,
+      }),
+    ),
   );

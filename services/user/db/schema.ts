@@ -37,6 +37,8 @@ export const outbox = pgTable(
     nextAttemptAt: timestamptz('next_attempt_at').notNull().defaultNow(),
     sentAt: timestamptz('sent_at'),
     lastError: text('last_error'),
+    /** W3C traceparent of the request that wrote the event: the consumer's span joins its trace. */
+    traceparent: text('traceparent'),
   },
   (t) => [index('outbox_pending_idx').on(t.nextAttemptAt).where(sql`${t.sentAt} is null`)],
 );

@@ -1,0 +1,86 @@
+/**
+ * The application metrics of services/telemetry.ts, and only those: names, kinds, units and
+ * dimensions come from its `METRICS`, so what a service emits is what the dashboards and alarms
+ * read. The `Service` dimension is added here (the catalog name of the running service).
+ *
+ * Before `startTelemetry` (tests in process, OTEL_SDK_DISABLED=true) every call is a no-op.
+ */
+import { context, type Attributes, type Counter, type Histogram, type Meter, type ObservableGauge } from '@opentelemetry/api';
+import { Dimension, METRICS, type MetricKey, type MetricKind } from '../../telemetry';
+import { untraced } from './trace-context';
+
+type Catalog = typeof METRICS;
+type KeyOfKind<K extends MetricKind> = { [M in MetricKey]: Catalog[M]['kind'] extends K ? M : never }[MetricKey];
+export type CounterKey = KeyOfKind<'counter'>;
+export type HistogramKey = KeyOfKind<'histogram'>;
+export type GaugeKey = KeyOfKind<'gauge'>;
+
+/** The dimensions a metric's data points carry besides `Service`, each a string value. */
+export type DimensionsOf<M extends MetricKey> = { readonly [D in Exclude<Catalog[M]['dimensions'][number], typeof Dimension.service>]: string };
+
+export interface AppMetrics {
+  /** False before telemetry starts: callers may skip work that only feeds metrics. */
+  readonly enabled: boolean;
+  add<M extends CounterKey>(metric: M, dimensions: DimensionsOf<M>, value?: number): void;
+  record<M extends HistogramKey>(metric: M, value: number, dimensions: DimensionsOf<M>): void;
+  /**
+   * Reports `read()` at every collection (untraced: a gauge's query is not part of any request).
+   * A failing or `undefined` read reports nothing for that interval. Returns the unregistration.
+   */
+  observe<M extends GaugeKey>(metric: M, dimensions: DimensionsOf<M>, read: () => Promise<number | undefined>): () => void;
+}
+
+const NOOP: AppMetrics = { enabled: false, add: () => undefined, record: () => undefined, observe: () => () => undefined };
+
+/** Bucket bounds of second-valued histograms (consumer lag): sub-second to half an hour. */
+const SECONDS_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800];
+/** Millisecond histograms (request duration, processing time): around the SLO thresholds. */
+const MILLISECONDS_BUCKETS = [5, 10, 25, 50, 75, 100, 150, 200, 300, 500, 800, 1000, 2500, 5000, 10000];
+
+const meterMetrics = (meter: Meter, service: string): AppMetrics => {
+  const counters = new Map<MetricKey, Counter>();
+  const histograms = new Map<MetricKey, Histogram>();
+  const gauges = new Map<MetricKey, ObservableGauge>();
+  // The catalog's CloudWatch unit is the instrument's unit: the EMF exporter writes it as given.
+  const options = (metric: MetricKey) => ({ unit: METRICS[metric].unit, description: METRICS[metric].description });
+  const attributes = (dimensions: object): Attributes => ({ [Dimension.service]: service, ...dimensions });
+
+  return {
+    enabled: true,
+    add(metric, dimensions, value = 1) {
+      let counter = counters.get(metric);
+      if (!counter) counters.set(metric, (counter = meter.createCounter(METRICS[metric].name, options(metric))));
+      counter.add(value, attributes(dimensions));
+    },
+    record(metric, value, dimensions) {
+      let histogram = histograms.get(metric);
+      if (!histogram) {
+        const buckets = METRICS[metric].unit === 'Seconds' ? SECONDS_BUCKETS : MILLISECONDS_BUCKETS;
+        histogram = meter.createHistogram(METRICS[metric].name, { ...options(metric), advice: { explicitBucketBoundaries: buckets } });
+        histograms.set(metric, histogram);
+      }
+      histogram.record(value, attributes(dimensions));
+    },
+    observe(metric, dimensions, read) {
+      let gauge = gauges.get(metric);
+      if (!gauge) gauges.set(metric, (gauge = meter.createObservableGauge(METRICS[metric].name, options(metric))));
+      const point = attributes(dimensions);
+      const callback = async (result: { observe(value: number, attributes: Attributes): void }): Promise<void> => {
+        const value = await context.with(untraced(), read).catch(() => undefined);
+        if (value !== undefined) result.observe(value, point);
+      };
+      gauge.addCallback(callback);
+      return () => gauge.removeCallback(callback);
+    },
+  };
+};
+
+let current: AppMetrics = NOOP;
+
+/** Called by `startTelemetry`. */
+export const bindAppMetrics = (meter: Meter, service: string): void => {
+  current = meterMetrics(meter, service);
+};
+
+/** The process's metrics (read it when recording: telemetry may start after a module loaded). */
+export const appMetrics = (): AppMetrics => current;

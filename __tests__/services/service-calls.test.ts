@@ -4,7 +4,6 @@
  * restarted, the kit client's breaker, deadline and bulkhead, and the internal prefix through the
  * local gateway.
  */
-import { metrics } from '@opentelemetry/api';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { Message } from '@aws-sdk/client-sqs';
 import autocannon from 'autocannon';
@@ -15,6 +14,7 @@ import { startGateway } from '../../scripts/gateway';
 import { createDynamo } from '../../services/kit/clients/dynamo';
 import { createLogger } from '../../services/kit/logger';
 import { createServiceClient, type CallSettings } from '../../services/kit/service-call/client';
+import { bindAppMetrics } from '../../services/kit/telemetry/metrics';
 import { createServiceCalls } from '../../services/kit/service-call/from-config';
 import { parsePrivateJwk } from '../../services/kit/tokens/keys';
 import { createServiceTokens, issueServiceToken } from '../../services/kit/tokens/service-token';
@@ -44,7 +44,8 @@ class TestReader extends MetricReader {
   protected onShutdown = async (): Promise<void> => undefined;
 }
 const reader = new TestReader();
-metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+// The kit's catalog-bound metrics, as startTelemetry binds them in a payment task.
+bindAppMetrics(new MeterProvider({ readers: [reader] }).getMeter('test'), 'payment');
 const dataPoints = async (name: string): Promise<{ attributes: Record<string, unknown>; value: unknown }[]> => {
   const { resourceMetrics } = await reader.collect();
   return resourceMetrics.scopeMetrics
@@ -85,7 +86,6 @@ const serviceToken = (caller: 'payment' | 'notification', audience = 'user') =>
 /** The kit client as payment builds it, with the name `user` resolved to `address`. */
 const paymentClientTo = (address: string, settings: Partial<CallSettings> = {}) =>
   createServiceClient({
-    service: 'payment',
     upstream: 'user',
     baseUrl: 'http://user:3001',
     localAddresses: new Map([['user', address]]),

@@ -29,7 +29,7 @@ export interface ReceivedDataPoint {
   service: string;
   name: string;
   unit?: string;
-  type: 'sum' | 'histogram' | 'gauge';
+  type: 'sum' | 'histogram' | 'exponentialHistogram' | 'gauge';
   attributes: Record<string, unknown>;
   /** Sum or gauge value; a histogram's count. */
   value: number;
@@ -51,7 +51,7 @@ type JsonDataPoint = { attributes?: KeyValue[]; asInt?: number | string; asDoubl
 interface ExportMetricsRequest {
   resourceMetrics?: {
     resource?: { attributes?: KeyValue[] };
-    scopeMetrics?: { metrics?: { name: string; unit?: string; sum?: { dataPoints: JsonDataPoint[] }; gauge?: { dataPoints: JsonDataPoint[] }; histogram?: { dataPoints: JsonDataPoint[] } }[] }[];
+    scopeMetrics?: { metrics?: { name: string; unit?: string; sum?: { dataPoints: JsonDataPoint[] }; gauge?: { dataPoints: JsonDataPoint[] }; histogram?: { dataPoints: JsonDataPoint[] }; exponentialHistogram?: { dataPoints: JsonDataPoint[] } }[] }[];
   }[];
 }
 
@@ -77,9 +77,15 @@ export const startOtlpReceiver = async (): Promise<OtlpReceiver> => {
           const service = serviceOf(rm.resource);
           for (const sm of rm.scopeMetrics ?? [])
             for (const m of sm.metrics ?? []) {
-              const [type, data] = m.sum ? (['sum', m.sum] as const) : m.histogram ? (['histogram', m.histogram] as const) : (['gauge', m.gauge!] as const);
+              const [type, data] = m.sum
+                ? (['sum', m.sum] as const)
+                : m.exponentialHistogram
+                  ? (['exponentialHistogram', m.exponentialHistogram] as const)
+                  : m.histogram
+                    ? (['histogram', m.histogram] as const)
+                    : (['gauge', m.gauge!] as const);
               for (const p of data.dataPoints) {
-                const value = type === 'histogram' ? Number(p.count) : Number(p.asInt ?? p.asDouble);
+                const value = type === 'histogram' || type === 'exponentialHistogram' ? Number(p.count) : Number(p.asInt ?? p.asDouble);
                 points.push({ service, name: m.name, unit: m.unit, type, attributes: flat(p.attributes), value });
               }
             }

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { waitUntil } from '../../../scripts/engines/process';
 import { METRICS } from '../../../services/telemetry';
+import { withCallee } from '../../support/callees';
 import { client, newUserBody, registerAndLogin, type Call } from '../../support/http';
 import { provisionTestNamespace } from '../../support/namespace';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../support/otlp-receiver';
@@ -63,9 +64,12 @@ describe('telemetry on (OTLP to a receiver)', () => {
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     const { env } = await provisionTestNamespace({ overrides: telemetryEnv(receiver) });
-    const [u, p, n] = await Promise.all(['user', 'payment', 'notification'].map((name) => spawnService(name, env[name]!)));
-    services = { user: u!, payment: p!, notification: n! };
-    user = client(u!.url);
+    // The callers resolve `user` to the user service started here, as Service Connect would.
+    const u = await spawnService('user', env.user!);
+    const userAddress = new URL(u.url).host;
+    const [p, n] = await Promise.all(['payment', 'notification'].map((name) => spawnService(name, withCallee(env[name]!, 'user', userAddress))));
+    services = { user: u, payment: p!, notification: n! };
+    user = client(u.url);
     payment = client(p!.url);
   });
   afterAll(() => receiver?.close());
@@ -177,7 +181,8 @@ describe('telemetry on (OTLP to a receiver)', () => {
       expect({ name: point.name, known: metric !== undefined }).toEqual({ name: point.name, known: true });
       expect(point.unit).toBe(metric!.unit);
       expect(Object.keys(point.attributes).sort()).toEqual([...metric!.dimensions].sort());
-      expect(point.type).toBe(metric!.kind === 'counter' ? 'sum' : metric!.kind);
+      // Histograms must be exponential: the collector's EMF exporter makes percentiles only from those.
+      expect(point.type).toBe({ counter: 'sum', histogram: 'exponentialHistogram', gauge: 'gauge' }[metric!.kind]);
     }
   });
 });

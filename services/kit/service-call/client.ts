@@ -9,7 +9,6 @@
  * or to `unavailable` with the outcome and a `Retry-After` hint, and the call site applies what it
  * declared (degrade, defer or fail). Every call logs one line and counts one `UpstreamCalls` outcome.
  */
-import { metrics } from '@opentelemetry/api';
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
@@ -27,8 +26,9 @@ import {
   wrap,
   type IPolicy,
 } from 'cockatiel';
-import { CIRCUIT_STATE, Dimension, METRICS, type UpstreamOutcome } from '../../telemetry';
+import { CIRCUIT_STATE, Dimension, type UpstreamOutcome } from '../../telemetry';
 import type { Logger } from '../logger';
+import { appMetrics } from '../telemetry/metrics';
 import { REQUEST_ID_HEADER } from '../request-id';
 import type { ServiceTokens } from '../tokens/service-token';
 import { resolveLocally, type LocalAddresses } from './local-addresses';
@@ -84,8 +84,6 @@ export interface ServiceClient {
 }
 
 export interface ServiceClientOptions {
-  /** The calling service (metric `Service`, token issuer). */
-  readonly service: string;
   /** The callee's catalog name (metric `Upstream`, token audience). */
   readonly upstream: string;
   /** `http://<upstream>:<port>` (Service Connect in AWS). */
@@ -121,7 +119,7 @@ const CIRCUIT: Record<CircuitState, Circuit> = {
 };
 
 export const createServiceClient = (options: ServiceClientOptions): ServiceClient => {
-  const { service, upstream, tokens, logger, localAddresses } = options;
+  const { upstream, tokens, logger, localAddresses } = options;
   const settings: CallSettings = { ...DEFAULT_CALL_SETTINGS, ...options.settings };
   const base = new URL(options.baseUrl);
 
@@ -143,14 +141,9 @@ export const createServiceClient = (options: ServiceClientOptions): ServiceClien
   const idempotentPolicy: IPolicy = wrap(deadline, limit, retrying, breaker, attempt);
   const oncePolicy: IPolicy = wrap(deadline, limit, breaker, attempt);
 
-  const meter = metrics.getMeter(service);
-  const calls = meter.createCounter(METRICS.upstreamCalls.name, { description: METRICS.upstreamCalls.description, unit: '1' });
-  const circuitGauge = meter.createObservableGauge(METRICS.circuitState.name, { description: METRICS.circuitState.description });
   const circuit = (): Circuit => CIRCUIT[breaker.state];
-  circuitGauge.addCallback((result) => {
-    const value = { closed: CIRCUIT_STATE.closed, 'half-open': CIRCUIT_STATE.halfOpen, open: CIRCUIT_STATE.open }[circuit()];
-    result.observe(value, { [Dimension.service]: service, [Dimension.upstream]: upstream });
-  });
+  const CIRCUIT_VALUE = { closed: CIRCUIT_STATE.closed, 'half-open': CIRCUIT_STATE.halfOpen, open: CIRCUIT_STATE.open } as const;
+  appMetrics().observe('circuitState', { [Dimension.upstream]: upstream }, async () => CIRCUIT_VALUE[circuit()]);
   breaker.onStateChange((state) => logger.warn({ upstream, circuit: CIRCUIT[state] }, 'upstream circuit changed'));
 
   const send = async (path: string, opts: CallOptions, signal: AbortSignal): Promise<{ status: number; body: unknown }> => {
@@ -207,7 +200,7 @@ export const createServiceClient = (options: ServiceClientOptions): ServiceClien
         result = { kind: 'unavailable', outcome: failed, retryAfterSeconds };
       }
       const durationMs = Math.round(performance.now() - started);
-      calls.add(1, { [Dimension.service]: service, [Dimension.upstream]: upstream, [Dimension.outcome]: outcome });
+      appMetrics().add('upstreamCalls', { [Dimension.upstream]: upstream, [Dimension.outcome]: outcome });
       const line = { upstream, path, outcome, durationMs, circuit: circuit(), requestId: opts.requestId, ...(reason ? { reason } : {}) };
       if (result.kind === 'answer') logger.debug(line, 'upstream call');
       else logger.warn(line, 'upstream call failed');

@@ -19,7 +19,7 @@ export const createServiceCalls = (service: string, calls: ServiceCallSettings, 
     clientFor(upstream, settings) {
       const baseUrl = calls.upstreams[upstream];
       if (!baseUrl) throw new Error(`${service} calls ${upstream}, which its catalog entry does not declare in needs.calls`);
-      return createServiceClient({ service, upstream, baseUrl, tokens, logger, settings, localAddresses: calls.localAddresses });
+      return createServiceClient({ upstream, baseUrl, tokens, logger, settings, localAddresses: calls.localAddresses });
     },
     close,
   };

@@ -32,11 +32,6 @@ export interface AppMetrics {
 
 const NOOP: AppMetrics = { enabled: false, add: () => undefined, record: () => undefined, observe: () => () => undefined };
 
-/** Bucket bounds of second-valued histograms (consumer lag): sub-second to half an hour. */
-const SECONDS_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800];
-/** Millisecond histograms (request duration, processing time): around the SLO thresholds. */
-const MILLISECONDS_BUCKETS = [5, 10, 25, 50, 75, 100, 150, 200, 300, 500, 800, 1000, 2500, 5000, 10000];
-
 const meterMetrics = (meter: Meter, service: string): AppMetrics => {
   const counters = new Map<MetricKey, Counter>();
   const histograms = new Map<MetricKey, Histogram>();
@@ -54,11 +49,8 @@ const meterMetrics = (meter: Meter, service: string): AppMetrics => {
     },
     record(metric, value, dimensions) {
       let histogram = histograms.get(metric);
-      if (!histogram) {
-        const buckets = METRICS[metric].unit === 'Seconds' ? SECONDS_BUCKETS : MILLISECONDS_BUCKETS;
-        histogram = meter.createHistogram(METRICS[metric].name, { ...options(metric), advice: { explicitBucketBoundaries: buckets } });
-        histograms.set(metric, histogram);
-      }
+      // Aggregated as base-2 exponential histograms (the meter provider's view in sdk.ts).
+      if (!histogram) histograms.set(metric, (histogram = meter.createHistogram(METRICS[metric].name, options(metric))));
       histogram.record(value, attributes(dimensions));
     },
     observe(metric, dimensions, read) {

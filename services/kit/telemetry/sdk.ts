@@ -16,7 +16,7 @@ import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationType, InstrumentType, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { enableServerSpans } from './http';
@@ -84,6 +84,9 @@ export const startTelemetry = (serviceName: string, env: NodeJS.ProcessEnv = pro
   const interval = Number(env.OTEL_METRIC_EXPORT_INTERVAL);
   const meterProvider = new MeterProvider({
     resource,
+    // Base-2 exponential histograms: the collector's EMF exporter turns them into CloudWatch value
+    // distributions, so p99 alarms get data; explicit buckets would reach CloudWatch as min/max/sum/count only.
+    views: [{ instrumentType: InstrumentType.HISTOGRAM, aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }],
     readers: [
       new PeriodicExportingMetricReader({
         // Delta: each export carries one interval, what CloudWatch (EMF) aggregates per period.

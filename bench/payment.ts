@@ -166,7 +166,8 @@ ${measuredTable([
 **floorRatio ${floorRatio}**, p99 ratio ${p99Ratio}; against the DynamoDB-only floor: ${dynamoOnlyRatio}.
 The user process spends ${userCpu.service} µs CPU per payment in the service rounds and ${userCpu.floor} µs per lookup in
 the floor rounds (the same route, the same cached read). DynamoDB Local is not DynamoDB: absolute numbers say nothing
-about production latency; the ratio is what to watch. CPU µs/req is the payment process's own (/proc).
+about production latency; the ratio is what to watch. CPU µs/req (/proc) is the payment process's own, and for the
+floors the bench process's own (the raw loops, their SDK and fetch clients).
 `,
     });
   } finally {

@@ -209,7 +209,7 @@ Redis) on this machine; ${MESSAGES} distinct recipients per round; figures are m
 of per-round ratios. "requests" are messages; p50/p99 are not measured here (n/a).
 
 ${measuredTable([
-  ['**floor**: receive → conditional put (marker + notification) → GET /internal/users/{id} (service token, keep-alive) → delivery write → DeleteMessageBatch, raw', floor],
+  ['**floor**: receive → conditional put (marker + notification) → GET /internal/users/{id} (service token, node:http keep-alive) → delivery write → DeleteMessageBatch, raw', floor],
   ['**notification service** consumer (production bundle, log sender, LOG_LEVEL=info)', service],
   ['floor + saving the looked-up contact (one PutItem per message, as the service does; reference)', floorWithContactSave],
   ['floor without the lookup (the floor before service calls; reference)', floorNoLookup],
@@ -223,7 +223,7 @@ Per message the service also validates the envelope (zod) and the user service's
 the kit client (bulkhead, breaker, timeouts, metrics), saves the looked-up contact (one PutItem), writes the
 sender's log line, keeps a heartbeat timer, and batches deletes across messages (20 ms window) instead of per
 received batch. DynamoDB Local (one JVM on the shared cores) bounds both. CPU µs per message is the service
-process's own, and for the floors the bench process's own (the raw loop, its SDK and fetch clients).
+process's own, and for the floors the bench process's own (the raw loop, its SDK and HTTP clients).
 `,
     });
   } finally {

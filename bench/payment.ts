@@ -158,7 +158,7 @@ round robin; figures are medians over rounds, floorRatio the median of per-round
 Service, user service, PostgreSQL, Redis, DynamoDB Local (a JVM), fauxqs and the load generator share the machine.
 
 ${measuredTable([
-  ['**floor**: GET /internal/users/{id} (service token, keep-alive) → conditional idempotency Put → TransactWriteItems (payment, outbox event, completed key), raw', floor],
+  ['**floor**: GET /internal/users/{id} (service token, node:http keep-alive) → conditional idempotency Put → TransactWriteItems (payment, outbox event, completed key), raw', floor],
   ['**POST /payments** (production bundle; JWT, zod, account check through the kit client, both DynamoDB calls, outbox relay in the background)', service],
   ['floor without the account lookup: the DynamoDB calls only (the floor before service calls; reference)', floorDynamoOnly],
 ])}
@@ -167,7 +167,7 @@ ${measuredTable([
 The user process spends ${userCpu.service} µs CPU per payment in the service rounds and ${userCpu.floor} µs per lookup in
 the floor rounds (the same route, the same cached read). DynamoDB Local is not DynamoDB: absolute numbers say nothing
 about production latency; the ratio is what to watch. CPU µs/req (/proc) is the payment process's own, and for the
-floors the bench process's own (the raw loops, their SDK and fetch clients).
+floors the bench process's own (the raw loops, their SDK and HTTP clients).
 `,
     });
   } finally {

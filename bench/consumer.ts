@@ -1,16 +1,23 @@
 /**
  * Notification consumer throughput against its floor, on fauxqs (the local SQS engine) and
- * DynamoDB Local, in interleaved rounds with the same number of messages.
+ * DynamoDB Local, with its callee, the user service (its production bundle on PostgreSQL + Redis,
+ * bench/user-callee.ts; every event's user exists there), in interleaved rounds with the same
+ * number of messages.
  *
  * Service round: the notification service (production bundle, its own process, production
  * consumer settings: batch 10, concurrency 10) is paused with SIGSTOP, its queue is filled with
- * MESSAGES `payment.succeeded` events, then it is resumed and timed until its consumer reports
- * them all processed (`/health/consumer`). Its CPU per message is read from /proc.
+ * MESSAGES `payment.succeeded` events (one recipient each, distinct within a round, so the
+ * service's sharing of concurrent lookups of one user does not apply), then it is resumed and
+ * timed until its consumer reports them all processed (`/health/consumer`). Its CPU per message
+ * is read from /proc.
  * Floor round: the same number of the same events on a queue and tables of their own, consumed by
  * the raw loop the work requires: receive a batch (same batch size) → per message, concurrently
  * (same concurrency): the conditional put (processed marker + notification, one transaction) →
- * the delivery write → one DeleteMessageBatch. The DynamoDB calls go through the service's own
- * store, so both write the same items.
+ * the recipient lookup (`GET /internal/users/{id}` on the same user process, the notification
+ * service's token) → the delivery write → one DeleteMessageBatch. The DynamoDB calls go through
+ * the service's own store, so both write the same items. The floors from before the service calls
+ * (without the lookup; with the stored-contact read) stay as references, beside the floor that
+ * also saves the looked-up contact as the service does.
  * Latency per message is not comparable between the two (the service does not expose it), so
  * p50/p99 are n/a. Run: `npm run bench -- consumer` (BENCH_MESSAGES, BENCH_ROUNDS tune it; BENCH_CPU_PROF=<dir>
  * profiles the service).
@@ -19,7 +26,6 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_AWS_CREDENTIALS, provisionNamespace, sqsClient } from '../scripts/engines';
-import { startAwsEngines } from './aws-engines';
 import { freePort, spawnManaged, waitUntil } from '../scripts/engines/process';
 import { waitForHttpOk } from '../scripts/engines/service-process';
 import { buildService } from '../scripts/build-services';
@@ -29,6 +35,7 @@ import { newEvent, type EventEnvelope } from '../services/kit/events';
 import { notificationFor } from '../services/notification/notification';
 import { createNotificationStore } from '../services/notification/store';
 import { combine, interleave, machineRecorder, measuredTable, pairedRatio, processCpuMicros, round2, writeReport, type Measured, type Report } from './report';
+import { calleeCpuRecorder, startUserCallee } from './user-callee';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 600);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -36,9 +43,12 @@ const BATCH_SIZE = 10;
 const CONCURRENCY = 10;
 const LEASE_MS = 20_000;
 
+/** The recipients: one per message of a round, the same users every round (they exist in the user service). */
+const USERS = Array.from({ length: MESSAGES }, () => randomUUID());
+
 const events = (n: number): EventEnvelope[] =>
   Array.from({ length: n }, (_, i) =>
-    newEvent('payment.succeeded', 'bench', { paymentId: randomUUID(), userId: `bench-user-${i % 50}`, amount: 1999, currency: 'EUR', description: 'bench order' }),
+    newEvent('payment.succeeded', 'bench', { paymentId: randomUUID(), userId: USERS[i % USERS.length]!, amount: 1999, currency: 'EUR', description: 'bench order' }),
   );
 
 const fill = async (sqs: SQSClient, queueUrl: string, n: number): Promise<void> => {
@@ -66,11 +76,15 @@ export async function runConsumerBench(): Promise<Report> {
   const machine = machineRecorder();
   const stops: (() => Promise<void>)[] = [];
   try {
-    const engines = await startAwsEngines('consumer', stops);
-    const only = { ...catalog, services: [findService('notification')] };
     const overrides = { NODE_ENV: 'production', LOG_LEVEL: 'info', CONSUMER_BATCH_SIZE: String(BATCH_SIZE), CONSUMER_CONCURRENCY: String(CONCURRENCY) };
-    const serviceEnv = (await provisionNamespace(engines, `bench${randomUUID().slice(0, 8)}`, only, overrides)).notification!;
-    const floorEnv = (await provisionNamespace(engines, `floor${randomUUID().slice(0, 8)}`, only, overrides)).notification!;
+    const callee = await startUserCallee('notification', overrides, stops);
+    const { engines } = callee;
+    await callee.ensureUsers(USERS);
+    const serviceEnv = callee.callerEnv;
+    // The floor's own tables and queue; its lookups go to the service's user process, so no callee of its own.
+    const notification = findService('notification');
+    const tablesAndQueue = { ...catalog, services: [{ ...notification, needs: { ...notification.needs, calls: [] } }] };
+    const floorEnv = (await provisionNamespace(engines, `floor${randomUUID().slice(0, 8)}`, tablesAndQueue, overrides)).notification!;
 
     const bundle = await buildService('notification');
     const port = await freePort();
@@ -112,9 +126,15 @@ export async function runConsumerBench(): Promise<Report> {
       return throughput(n, (performance.now() - started) / 1000, processCpuMicros(pid) - cpuBefore);
     };
 
-    /** `withContact`: the reference variant that also reads the recipient's contact, as the service's sender path does. */
-    const floorRound = async (n: number, withContact = false): Promise<Measured> => {
+    /**
+     * `lookup`: the recipient lookup with the user service (the floor); `contact`: read the stored
+     * contact (the service's sender path before the service calls) or save the looked-up one (as
+     * the service now does). References leave one or the other out or in.
+     */
+    const floorRound = async (n: number, { lookup = true, contact }: { lookup?: boolean; contact?: 'read' | 'save' } = {}): Promise<Measured> => {
       await fill(sqs, floorQueue, n);
+      // The floor runs in this process: its CPU per message is this process's own.
+      const cpuBefore = processCpuMicros(process.pid);
       const started = performance.now();
       let done = 0;
       while (done < n) {
@@ -124,7 +144,9 @@ export async function runConsumerBench(): Promise<Report> {
           Messages.map(async (m) => {
             const n = notificationFor(JSON.parse(m.Body!) as EventEnvelope, 'log');
             if ((await store.recordOnce(n, Date.now() + LEASE_MS)) !== 'created') return;
-            if (withContact) await store.contactOf(n.userId);
+            if (lookup) await callee.lookup(n.userId);
+            if (contact === 'read') await store.contactOf(n.userId);
+            if (contact === 'save') await store.saveContact(n.userId, { email: `${n.userId}@example.com`, name: 'Bench User' });
             await store.markDelivery(n, { sent: true });
           }),
         );
@@ -133,22 +155,32 @@ export async function runConsumerBench(): Promise<Report> {
         }
         done += Messages.length;
       }
-      return throughput(n, (performance.now() - started) / 1000);
+      return throughput(n, (performance.now() - started) / 1000, processCpuMicros(process.pid) - cpuBefore);
     };
 
-    // Warm-up of both paths (JIT, connections, DynamoDB Local).
+    // Warm-up of both paths (JIT, connections, DynamoDB Local), and every recipient in the user
+    // service's cache (300 s TTL), so no measured round pays the first reads from PostgreSQL.
     await serviceRound(100);
     await floorRound(100);
+    for (let i = 0; i < USERS.length; i += CONCURRENCY) await Promise.all(USERS.slice(i, i + CONCURRENCY).map((id) => callee.lookup(id)));
+    const calleeCpu = calleeCpuRecorder(callee.pid);
     const rounds = await interleave(ROUNDS, {
-      service: () => serviceRound(MESSAGES),
-      floor: () => floorRound(MESSAGES),
-      floorWithContact: () => floorRound(MESSAGES, true),
+      service: calleeCpu.wrap('service', () => serviceRound(MESSAGES)),
+      floor: calleeCpu.wrap('floor', () => floorRound(MESSAGES)),
+      floorWithContactSave: () => floorRound(MESSAGES, { contact: 'save' }),
+      floorNoLookup: () => floorRound(MESSAGES, { lookup: false }),
+      floorWithContact: () => floorRound(MESSAGES, { lookup: false, contact: 'read' }),
     });
     const service = combine(rounds.service);
     const floor = combine(rounds.floor);
+    const floorWithContactSave = combine(rounds.floorWithContactSave);
+    const floorNoLookup = combine(rounds.floorNoLookup);
     const floorWithContact = combine(rounds.floorWithContact);
     const floorRatio = pairedRatio(rounds.service, rounds.floor);
+    const withContactSaveRatio = pairedRatio(rounds.service, rounds.floorWithContactSave);
+    const noLookupRatio = pairedRatio(rounds.service, rounds.floorNoLookup);
     const withContactRatio = pairedRatio(rounds.service, rounds.floorWithContact);
+    const userCpu = calleeCpu.medians();
 
     return writeReport({
       name: 'consumer',
@@ -157,24 +189,41 @@ export async function runConsumerBench(): Promise<Report> {
       floorRatio,
       service,
       floor,
-      references: { floorWithContact },
+      references: { floorWithContactSave, floorNoLookup, floorWithContact },
       targets: [{ what: 'floorRatio', value: floorRatio, op: '>=', limit: 0.8 }],
       headline: `${service.requestsPerSecond} messages/s vs floor ${floor.requestsPerSecond}, ${service.cpuMicrosPerRequest} µs CPU/message`,
-      details: { withContactRatio, messagesPerRound: MESSAGES, rounds: ROUNDS, batchSize: BATCH_SIZE, concurrency: CONCURRENCY, samples: rounds },
+      details: {
+        withContactSaveRatio,
+        noLookupRatio,
+        withContactRatio,
+        userCpuMicrosPerMessage: userCpu,
+        messagesPerRound: MESSAGES,
+        rounds: ROUNDS,
+        batchSize: BATCH_SIZE,
+        concurrency: CONCURRENCY,
+        samples: rounds,
+      },
       body: `${ROUNDS} interleaved rounds of ${MESSAGES} \`payment.succeeded\` events each (queue filled first, then drained and timed),
-batch size ${BATCH_SIZE}, concurrency ${CONCURRENCY}, fauxqs + DynamoDB Local on this machine; figures are medians over
-rounds, floorRatio the median of per-round ratios. "requests" are messages; p50/p99 are not measured here (n/a).
+batch size ${BATCH_SIZE}, concurrency ${CONCURRENCY}, fauxqs + DynamoDB Local + the user service (production bundle, PostgreSQL +
+Redis) on this machine; ${MESSAGES} distinct recipients per round; figures are medians over rounds, floorRatio the median
+of per-round ratios. "requests" are messages; p50/p99 are not measured here (n/a).
 
 ${measuredTable([
-  ['**floor**: receive → conditional put (marker + notification) → delivery write → DeleteMessageBatch, raw', floor],
+  ['**floor**: receive → conditional put (marker + notification) → GET /internal/users/{id} (service token, node:http keep-alive) → delivery write → DeleteMessageBatch, raw', floor],
   ['**notification service** consumer (production bundle, log sender, LOG_LEVEL=info)', service],
-  ['floor + the recipient contact read (one GetItem per message, as the sender path does; reference)', floorWithContact],
+  ['floor + saving the looked-up contact (one PutItem per message, as the service does; reference)', floorWithContactSave],
+  ['floor without the lookup (the floor before service calls; reference)', floorNoLookup],
+  ['floor without the lookup + the stored contact read (one GetItem, the sender path before service calls; reference)', floorWithContact],
 ])}
 
-**floorRatio ${floorRatio}**; against the floor that also reads the contact: ${withContactRatio}. Per message the
-service also validates the envelope (zod), looks up the recipient's contact (one GetItem) for the
-sender, writes the sender's log line, keeps a heartbeat timer, and batches deletes across messages
-(20 ms window) instead of per received batch. DynamoDB Local (one JVM on the shared cores) bounds both.
+**floorRatio ${floorRatio}**; against the floor that also saves the contact: ${withContactSaveRatio}; against the floors
+from before the service calls: ${noLookupRatio} (no lookup), ${withContactRatio} (contact read). The user process spends
+${userCpu.service} µs CPU per message in the service rounds and ${userCpu.floor} µs per lookup in the floor rounds.
+Per message the service also validates the envelope (zod) and the user service's answer, calls it through
+the kit client (bulkhead, breaker, timeouts, metrics), saves the looked-up contact (one PutItem), writes the
+sender's log line, keeps a heartbeat timer, and batches deletes across messages (20 ms window) instead of per
+received batch. DynamoDB Local (one JVM on the shared cores) bounds both. CPU µs per message is the service
+process's own, and for the floors the bench process's own (the raw loop, its SDK and HTTP clients).
 `,
     });
   } finally {

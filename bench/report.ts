@@ -88,8 +88,12 @@ export const loadRound = async ({ pid, durationSeconds, ...opts }: LoadOptions):
   };
 };
 
-/** `loops` concurrent loops each awaiting `op` for `seconds`: a raw floor measured like autocannon. */
+/**
+ * `loops` concurrent loops each awaiting `op` for `seconds`: a raw floor measured like autocannon.
+ * Its process is this one: its CPU per request is this process's own over the round.
+ */
 export const loopRound = async (loops: number, seconds: number, op: () => Promise<void>): Promise<Measured> => {
+  const cpuBefore = processCpuMicros(process.pid);
   const latencies: number[] = [];
   let errors = 0;
   const deadline = performance.now() + seconds * 1000;
@@ -107,6 +111,7 @@ export const loopRound = async (loops: number, seconds: number, op: () => Promis
   const started = performance.now();
   await Promise.all(Array.from({ length: loops }, loop));
   const elapsed = (performance.now() - started) / 1000;
+  const cpuMicros = processCpuMicros(process.pid) - cpuBefore;
   latencies.sort((a, b) => a - b);
   return {
     requestsPerSecond: Math.round(latencies.length / elapsed),
@@ -114,6 +119,7 @@ export const loopRound = async (loops: number, seconds: number, op: () => Promis
     p99Ms: round2(percentile(latencies, 99)),
     requests: latencies.length,
     errors,
+    ...(latencies.length ? { cpuMicrosPerRequest: round2(cpuMicros / latencies.length) } : {}),
   };
 };
 

@@ -40,7 +40,9 @@ export async function runStartupBench(): Promise<Report> {
       for (const name of names) {
         const port = await freePort();
         const started = performance.now();
-        const proc = spawnManaged(process.execPath, [bundles[name]!], { env: { PATH: process.env.PATH ?? '', ...envs[name]!, PORT: String(port) } });
+        // Production refuses the local address list; no call is made before ready, so the callee stays by its Service Connect URL.
+        const { SERVICE_ADDRESSES_LOCAL: _local, ...env } = envs[name]!;
+        const proc = spawnManaged(process.execPath, [bundles[name]!], { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) } });
         try {
           await waitUntil(`${name} ready`, () => ready(`http://127.0.0.1:${port}/health/ready`), { proc, timeoutMs: 30_000, intervalMs: 5 });
           times[name]!.push(round2(performance.now() - started));

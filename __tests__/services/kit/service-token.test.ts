@@ -72,6 +72,19 @@ describe('service tokens', () => {
     expect(() => verify(token)).toThrow(reason);
   });
 
+  it('a token verified once is refused once it expires, and a tampered copy is never taken for it', async () => {
+    let now = NOW;
+    const verifyAt = createServiceTokenVerifier({ audience: 'user', callers: new Map([['payment', payment.public]]), now: () => now });
+    const token = await issue('user', 'payment', payment.signer);
+    expect(verifyAt(token).iss).toBe('payment');
+    expect(verifyAt(token).iss).toBe('payment'); // remembered: no second signature check
+    const [header, , signature] = token.split('.');
+    const claims = { iss: 'payment', sub: 'payment', aud: 'user', iat: NOW / 1000, exp: NOW / 1000 + 300, extra: 1 };
+    expect(() => verifyAt(`${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`)).toThrow(/signature/);
+    now += 301_000 + 60_000; // past exp and the clock skew
+    expect(() => verifyAt(token)).toThrow(/expired/);
+  });
+
   it('the caller signs once per audience and re-signs before expiry', async () => {
     let now = NOW;
     const signed: string[] = [];

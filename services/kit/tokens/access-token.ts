@@ -150,26 +150,33 @@ const checkClaims = (claims: Record<string, unknown>, opts: VerifyOptions): Acce
 const VERIFIED_CACHE_SIZE = 10_000;
 
 /**
- * A verifier over one key set: a token whose signature was already verified skips the ECDSA
- * verification and JSON decoding (keyed by the exact token text, so a tampered token is never a
- * hit). Expiry and the other claim checks still run on every call.
+ * Remembers what `verify` accepted: a token seen before skips the ECDSA verification and JSON
+ * decoding (keyed by the exact token text, so a tampered token is never a hit); `recheck` (expiry
+ * and the other time-dependent checks) still runs on every call. Shared by access and service tokens.
  */
-export const createTokenVerifier = (opts: VerifyOptions): TokenVerifier => {
-  const verified = new Map<string, AccessTokenClaims>();
+export const rememberVerified = <C>(verify: (token: string) => C, recheck: (claims: C) => C): ((token: string) => C) => {
+  const verified = new Map<string, C>();
   return (token) => {
     const cached = verified.get(token);
     if (cached) {
       try {
-        return checkClaims(cached as unknown as Record<string, unknown>, opts);
+        return recheck(cached);
       } catch (err) {
         verified.delete(token);
         throw err;
       }
     }
-    const claims = verifyAccessToken(token, opts);
+    const claims = verify(token);
     // Map keeps insertion order: dropping the first entry evicts the oldest.
     if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
     verified.set(token, claims);
     return claims;
   };
 };
+
+/** A verifier over one key set, remembering verified tokens (see `rememberVerified`). */
+export const createTokenVerifier = (opts: VerifyOptions): TokenVerifier =>
+  rememberVerified(
+    (token) => verifyAccessToken(token, opts),
+    (claims) => checkClaims(claims as unknown as Record<string, unknown>, opts),
+  );

@@ -6,7 +6,7 @@
  * and a user's access token (another key, another audience) is never taken for one.
  */
 import type { KeyObject } from 'node:crypto';
-import { InvalidTokenError, isInt, nowSeconds, signJwt, verifyJwtSignature, type Clock } from './access-token';
+import { InvalidTokenError, isInt, nowSeconds, rememberVerified, signJwt, verifyJwtSignature, type Clock } from './access-token';
 import { parseJwks, type VerificationKeys } from './keys';
 import type { TokenSigner } from './signer';
 
@@ -112,16 +112,21 @@ export const createServiceTokenVerifier = (opts: ServiceTokenVerifyOptions): Ser
       ownerOf.set(kid, caller);
     }
   }
-  return (token) => {
-    const { kid, payload: claims } = verifyJwtSignature(token, keys);
+  /** Time-dependent checks, re-run on every use of a token (remembered or not). */
+  const checkTimes = (claims: ServiceTokenClaims): ServiceTokenClaims => {
     const now = nowSeconds(opts);
+    if (now - CLOCK_SKEW_SECONDS >= claims.exp) throw new InvalidTokenError('expired');
+    if (claims.iat > now + CLOCK_SKEW_SECONDS) throw new InvalidTokenError('issued in the future');
+    return claims;
+  };
+  // A caller reuses its token for minutes: its signature is verified once (rememberVerified).
+  return rememberVerified((token) => {
+    const { kid, payload: claims } = verifyJwtSignature(token, keys);
     // The key decides who is calling; the token must say the same.
     if (claims.iss !== ownerOf.get(kid) || claims.sub !== claims.iss) throw new InvalidTokenError('issuer does not own the key');
     if (claims.aud !== opts.audience) throw new InvalidTokenError('wrong audience');
     if (!isInt(claims.exp) || !isInt(claims.iat)) throw new InvalidTokenError('missing exp or iat');
-    if (now - CLOCK_SKEW_SECONDS >= claims.exp) throw new InvalidTokenError('expired');
-    if (claims.iat > now + CLOCK_SKEW_SECONDS) throw new InvalidTokenError('issued in the future');
     if (claims.exp - claims.iat > SERVICE_TOKEN_MAX_LIFETIME_SECONDS) throw new InvalidTokenError('lifetime above five minutes');
-    return claims as unknown as ServiceTokenClaims;
-  };
+    return checkTimes(claims as unknown as ServiceTokenClaims);
+  }, checkTimes);
 };

@@ -12,7 +12,7 @@
  * The service runs as in production (NODE_ENV=production, LOG_LEVEL=info: fast successful reads
  * are logged at debug, so not written; ADR 0005). Redis INFO `keyspace_hits` proves cache hits.
  * Run: `npm run bench -- user` (BENCH_SECONDS, BENCH_ROUNDS tune it; BENCH_CPU_PROF=<dir> profiles the
- * untraced service, see bench/profile-summary.ts).
+ * traced and untraced service, see bench/profile-summary.ts).
  */
 import { Redis } from 'ioredis';
 import { join } from 'node:path';
@@ -80,12 +80,14 @@ export async function runUserBench(): Promise<Report> {
     // The production artifact (the esbuild bundle the image runs), not the tsx dev loader.
     const bundle = await buildService('user');
     const serviceEnv = { ...envs.user! };
-    const traced = await start('service (traced)', [bundle.outfile], { ...serviceEnv, ...tracingEnv(sink.url) }, '/health/ready');
-    // BENCH_CPU_PROF=<dir>: the untraced service runs from source (so the profile names packages and
-    // files, not one bundle) and writes a V8 CPU profile there on exit (bench/profile-summary.ts reads it).
+    // BENCH_CPU_PROF=<dir>: both services run from source (so the profiles name packages and files,
+    // not one bundle) and write V8 CPU profiles on exit to <dir>/traced and <dir>/untraced
+    // (bench/profile-summary.ts reads them): the tracing cost is the difference.
     const profileDir = process.env.BENCH_CPU_PROF;
-    const untracedArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--import', 'tsx', join(ROOT, 'services', 'user', 'main.ts')] : [bundle.outfile];
-    const untraced = await start('service (untraced)', untracedArgs, { ...serviceEnv, OTEL_SDK_DISABLED: 'true' }, '/health/ready');
+    const serviceArgs = (profile: string): string[] =>
+      profileDir ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, profile), '--import', 'tsx', join(ROOT, 'services', 'user', 'main.ts')] : [bundle.outfile];
+    const traced = await start('service (traced)', serviceArgs('traced'), { ...serviceEnv, ...tracingEnv(sink.url) }, '/health/ready');
+    const untraced = await start('service (untraced)', serviceArgs('untraced'), { ...serviceEnv, OTEL_SDK_DISABLED: 'true' }, '/health/ready');
 
     const credentials = { email: `bench-${Date.now()}@example.com`, password: 'bench password 1' };
     const created = await fetch(`${traced.url}/users`, {

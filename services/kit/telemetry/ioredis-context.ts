@@ -9,7 +9,7 @@
 import { context, type Context } from '@opentelemetry/api';
 
 interface Sender {
-  prototype: { sendCommand(command: object, ...rest: unknown[]): unknown };
+  prototype: { sendCommand(command: object, stream?: unknown, node?: unknown): unknown };
 }
 
 /** Where a queued command keeps its context: a property, cheaper per command than a WeakMap entry. */
@@ -22,14 +22,14 @@ export const keepQueuedCommandContext = (redis: Sender, pipeline: Sender): void 
   if (fixed.has(redis)) return;
   fixed.add(redis);
   const queue = pipeline.prototype.sendCommand;
-  pipeline.prototype.sendCommand = function sendCommand(this: unknown, command: object, ...rest: unknown[]) {
+  pipeline.prototype.sendCommand = function sendCommand(this: unknown, command: object) {
     (command as Queued)[QUEUED_IN] = context.active();
-    return queue.call(this, command, ...rest);
+    return queue.call(this, command);
   };
   const send = redis.prototype.sendCommand;
-  redis.prototype.sendCommand = function sendCommand(this: unknown, command: object, ...rest: unknown[]) {
+  redis.prototype.sendCommand = function sendCommand(this: unknown, command: object, stream?: unknown, node?: unknown) {
     const queued = (command as Queued)[QUEUED_IN];
-    // Sent in the tick it was queued (the usual case): its context is already the active one.
-    return queued && queued !== context.active() ? context.with(queued, () => send.call(this, command, ...rest)) : send.call(this, command, ...rest);
+    // Sent in the tick it was queued: its context is already the active one.
+    return queued && queued !== context.active() ? context.with(queued, () => send.call(this, command, stream, node)) : send.call(this, command, stream, node);
   };
 };

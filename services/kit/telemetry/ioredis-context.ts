@@ -9,12 +9,10 @@
 import { context, type Context } from '@opentelemetry/api';
 
 interface Sender {
-  prototype: { sendCommand(command: object, stream?: unknown, node?: unknown): unknown };
+  prototype: { sendCommand(command: object, ...rest: unknown[]): unknown };
 }
 
-/** Where a queued command keeps its context: a property, cheaper per command than a WeakMap entry. */
-const QUEUED_IN = Symbol('kit.queuedContext');
-type Queued = { [QUEUED_IN]?: Context };
+const queuedIn = new WeakMap<object, Context>();
 const fixed = new WeakSet<object>();
 
 /** Call after the instrumentation patched `redis` (its `sendCommand` is then wrapped outside the span). */
@@ -22,14 +20,13 @@ export const keepQueuedCommandContext = (redis: Sender, pipeline: Sender): void 
   if (fixed.has(redis)) return;
   fixed.add(redis);
   const queue = pipeline.prototype.sendCommand;
-  pipeline.prototype.sendCommand = function sendCommand(this: unknown, command: object) {
-    (command as Queued)[QUEUED_IN] = context.active();
-    return queue.call(this, command);
+  pipeline.prototype.sendCommand = function sendCommand(this: unknown, command: object, ...rest: unknown[]) {
+    queuedIn.set(command, context.active());
+    return queue.call(this, command, ...rest);
   };
   const send = redis.prototype.sendCommand;
-  redis.prototype.sendCommand = function sendCommand(this: unknown, command: object, stream?: unknown, node?: unknown) {
-    const queued = (command as Queued)[QUEUED_IN];
-    // Sent in the tick it was queued: its context is already the active one.
-    return queued && queued !== context.active() ? context.with(queued, () => send.call(this, command, stream, node)) : send.call(this, command, stream, node);
+  redis.prototype.sendCommand = function sendCommand(this: unknown, command: object, ...rest: unknown[]) {
+    const queued = queuedIn.get(command);
+    return queued ? context.with(queued, () => send.call(this, command, ...rest)) : send.call(this, command, ...rest);
   };
 };

@@ -6,7 +6,7 @@
  * request attributes, wrapping every listener of the request and response) cost about a third
  * of a cached read's throughput even with no span recorded (docs/decisions/0020).
  */
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -18,13 +18,14 @@ import type { Context as HonoContext } from 'hono';
 import { routePath } from 'hono/route';
 import { Dimension, routeFamilyOf } from '../../telemetry';
 import { appMetrics } from './metrics';
-import { untraced } from './trace-context';
+import { TRACEPARENT, untraced } from './trace-context';
 
-let tracing = false;
+/** Set by `startTelemetry` once the tracer provider is registered; undefined while tracing is off. */
+let tracer: Tracer | undefined;
 
 /** Called by `startTelemetry`: from now on requests get server spans. */
 export const enableServerSpans = (): void => {
-  tracing = true;
+  tracer = trace.getTracer('kit-http');
 };
 
 export interface RequestTrace {
@@ -39,10 +40,11 @@ export interface RequestTrace {
  * `headers`: the incoming headers (lower-case names), for `traceparent`/`tracestate`.
  */
 export const startRequestTrace = (method: string, path: string, headers: Record<string, string | string[] | undefined>, probe: boolean): RequestTrace | undefined => {
-  if (!tracing) return undefined;
+  if (!tracer) return undefined;
   if (probe) return { context: untraced() };
-  const parent = propagation.extract(ROOT_CONTEXT, headers);
-  const span = trace.getTracer('kit-http').startSpan(
+  // Without a `traceparent` there is nothing to extract: the span is a root.
+  const parent = headers[TRACEPARENT] === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, headers);
+  const span = tracer.startSpan(
     method,
     { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_PATH]: path, [ATTR_URL_SCHEME]: 'http' } },
     parent,

@@ -5,7 +5,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './app';
-import { unauthorized } from './errors';
+import { unauthorized, type HttpError } from './errors';
 import { InvalidTokenError, type AccessTokenClaims, type TokenVerifier } from './tokens/access-token';
 
 export interface AuthContext {
@@ -31,6 +31,12 @@ export interface RequireAuthOptions {
 
 const BEARER = /^Bearer ([^\s]+)$/i;
 
+/** The 401 for a refused bearer token (access or service token): `WWW-Authenticate` set, the error to throw. */
+export const invalidBearer = (c: Context, message: string): HttpError => {
+  c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+  return unauthorized(message);
+};
+
 /** 401 `unauthorized` (with `WWW-Authenticate`) or `c.var.auth = { userId, email }`. */
 export const requireAuth = ({ verify, isRevoked }: RequireAuthOptions): MiddlewareHandler<AppEnv> =>
   async function requireAuth(c, next) {
@@ -49,8 +55,7 @@ export const requireAuth = ({ verify, isRevoked }: RequireAuthOptions): Middlewa
       claims = undefined;
     }
     if (!claims) {
-      c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
-      throw unauthorized(match ? 'Invalid or expired access token' : 'Missing bearer token');
+      throw invalidBearer(c, match ? 'Invalid or expired access token' : 'Missing bearer token');
     }
     c.set('auth', { userId: claims.sub, email: claims.email, issuedAt: claims.iat });
     await next();

@@ -14,6 +14,7 @@ import {
   ATTR_MESSAGING_SYSTEM,
 } from '@opentelemetry/semantic-conventions/incubating';
 import { backoffDelay } from './backoff';
+import { queueNameOf } from './clients/sqs';
 import type { Logger } from './logger';
 import type { Worker } from './service';
 import { Dimension } from '../telemetry';
@@ -79,8 +80,6 @@ const toEntry = (item: OutboxItem, index: number, sendContext: Context): SendMes
   for (const [name, value] of Object.entries(carrier)) attributes[name] = { DataType: 'String', StringValue: value };
   return { Id: `m${index}`, MessageBody: item.body, MessageAttributes: attributes };
 };
-
-const queueNameOf = (queueUrl: string): string => queueUrl.slice(queueUrl.lastIndexOf('/') + 1);
 
 const eventTypeOf = (body: string): string | undefined => {
   try {

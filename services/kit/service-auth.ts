@@ -5,7 +5,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './app';
-import { unauthorized } from './errors';
+import { invalidBearer } from './auth';
 import { InvalidTokenError } from './tokens/access-token';
 import type { ServiceTokenVerifier } from './tokens/service-token';
 
@@ -28,8 +28,7 @@ export const requireServiceCaller = (verify: ServiceTokenVerifier): MiddlewareHa
       }
     }
     if (!caller) {
-      c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
-      throw unauthorized(match ? 'Invalid service token' : 'Missing service token');
+      throw invalidBearer(c, match ? 'Invalid service token' : 'Missing service token');
     }
     c.set('caller', caller);
     await next();

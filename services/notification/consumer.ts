@@ -19,6 +19,7 @@ import {
   ATTR_MESSAGING_SYSTEM,
 } from '@opentelemetry/semantic-conventions/incubating';
 import { backoffDelay } from '../kit/backoff';
+import { queueNameOf } from '../kit/clients/sqs';
 import type { Logger } from '../kit/logger';
 import type { Worker } from '../kit/service';
 import { appMetrics } from '../kit/telemetry/metrics';
@@ -120,7 +121,7 @@ export const createQueueConsumer = (opts: QueueConsumerOptions): QueueConsumer =
   } = opts;
   const logger = opts.logger.child({ worker: name });
   const tracer = trace.getTracer('queue-consumer');
-  const queueName = queueUrl.slice(queueUrl.lastIndexOf('/') + 1);
+  const queueName = queueNameOf(queueUrl);
   const queueDimension = { [Dimension.queue]: opts.queue };
   const inFlight = new Map<string, InFlight>();
   const stats: Omit<ConsumerHealth, 'running' | 'inFlight'> = { processed: 0, failed: 0, consecutiveReceiveErrors: 0 };

@@ -69,11 +69,13 @@ export const createEventProcessor = (deps: {
    * degradation when it is unavailable: the copy from the event or from user.registered; without
    * one, defer. `undefined`: the account was deleted, nothing is sent.
    */
-  const recipientOf = async (n: Notification, contact: Recipient | undefined): Promise<Recipient | undefined> => {
+  const recipientOf = async (n: Notification, contact: Recipient | undefined, contactStored: boolean): Promise<Recipient | undefined> => {
     const found = await directory.lookup(n.userId, n.eventId);
     if (found.kind === 'found') {
       const current = { email: found.user.email, name: found.user.name };
-      await store.saveContact(n.userId, current);
+      // user.registered: recordOnce has just stored the event's copy; write only if the answer differs.
+      const unchanged = contactStored && contact?.email === current.email && contact.name === current.name;
+      if (!unchanged) await store.saveContact(n.userId, current);
       return current;
     }
     if (found.kind === 'gone') return undefined;
@@ -83,10 +85,11 @@ export const createEventProcessor = (deps: {
     return stored;
   };
 
-  const deliver = async (n: Notification, contact: Recipient | undefined): Promise<void> => {
+  /** `contactStored`: `contact` was written with the notification in this very attempt (recordOnce created it). */
+  const deliver = async (n: Notification, contact: Recipient | undefined, contactStored: boolean): Promise<void> => {
     let recipient: Recipient | undefined;
     try {
-      recipient = await recipientOf(n, contact);
+      recipient = await recipientOf(n, contact, contactStored);
       if (recipient) await sender.send(n, recipient);
     } catch (err) {
       appMetrics().add('notificationsFailed', {});
@@ -109,7 +112,7 @@ export const createEventProcessor = (deps: {
     const draft = notificationFor(event, sender.channel);
     const contact = event.type === 'user.registered' ? { email: event.data.email, name: event.data.name } : undefined;
     const outcome = await store.recordOnce(draft, Date.now() + deliveryLeaseMs, contact);
-    if (outcome === 'created') return deliver(draft, contact);
+    if (outcome === 'created') return deliver(draft, contact, contact !== undefined);
 
     const existing = await store.get(draft.userId, sortKeyOf(draft));
     if (!existing || existing.status === 'sent') {
@@ -118,6 +121,6 @@ export const createEventProcessor = (deps: {
     }
     if (!(await store.claimDelivery(existing, Date.now() + deliveryLeaseMs))) throw new DeliveryInProgressError(existing.id);
     logger.info({ eventId: event.id, notificationId: existing.id }, 'duplicate event, retrying unfinished delivery');
-    return deliver(existing, contact);
+    return deliver(existing, contact, false);
   };
 };

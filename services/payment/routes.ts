@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../kit/app';
 import { writeGuard } from '../kit/app';
 import type { MiddlewareHandler } from 'hono';
-import type { AuthContext } from '../kit/auth';
+import { invalidBearer, type AuthContext } from '../kit/auth';
 import { conflict, HttpError, notFound, unauthorized, unprocessable } from '../kit/errors';
 import { errorResponses, jsonBody, jsonResponse } from '../kit/openapi';
 import { decodeCursor, encodeCursor } from '../kit/pagination';
@@ -80,8 +80,7 @@ export const registerPaymentRoutes = (app: OpenAPIHono<AppEnv>, deps: PaymentRou
     const account = await deps.checkAccount(auth, c.get('requestId'));
     if (account.kind === 'refused') {
       c.get('logger').info({ reason: account.reason, userId }, 'payment refused: account');
-      c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
-      throw unauthorized('Invalid or expired access token');
+      throw invalidBearer(c, 'Invalid or expired access token');
     }
     if (account.kind === 'unavailable') {
       // Nothing was charged and nothing was locked: the same Idempotency-Key may be retried as is.

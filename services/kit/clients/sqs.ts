@@ -6,6 +6,9 @@ export interface SqsConfig extends AwsConfig {
   SQS_ENDPOINT?: string;
 }
 
+/** The queue's name, the last segment of its URL (span names, `messaging.destination.name`). */
+export const queueNameOf = (queueUrl: string): string => queueUrl.slice(queueUrl.lastIndexOf('/') + 1);
+
 export interface SqsOptions extends AwsClientTuning {
   /** Consumers long-polling with WaitTimeSeconds=N: the request timeout becomes N + 5 s. */
   longPollSeconds?: number;

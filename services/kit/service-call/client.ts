@@ -146,6 +146,14 @@ export const createServiceClient = (options: ServiceClientOptions): ServiceClien
   appMetrics().observe('circuitState', { [Dimension.upstream]: upstream }, async () => CIRCUIT_VALUE[circuit()]);
   breaker.onStateChange((state) => logger.warn({ upstream, circuit: CIRCUIT[state] }, 'upstream circuit changed'));
 
+  // UpstreamCalls dimensions per outcome, built once per client rather than on every call.
+  const outcomeDimensions = new Map<UpstreamOutcome, { readonly [Dimension.upstream]: string; readonly [Dimension.outcome]: string }>();
+  const dimensionsOf = (outcome: UpstreamOutcome) => {
+    let dimensions = outcomeDimensions.get(outcome);
+    if (!dimensions) outcomeDimensions.set(outcome, (dimensions = { [Dimension.upstream]: upstream, [Dimension.outcome]: outcome }));
+    return dimensions;
+  };
+
   const send = async (path: string, opts: CallOptions, signal: AbortSignal): Promise<{ status: number; body: unknown }> => {
     const url = resolveLocally(new URL(path, base), localAddresses);
     const headers: Record<string, string> = {
@@ -199,11 +207,14 @@ export const createServiceClient = (options: ServiceClientOptions): ServiceClien
         const retryAfterSeconds = circuit() === 'closed' ? 1 : Math.ceil(settings.breaker.halfOpenAfterMs / 1000);
         result = { kind: 'unavailable', outcome: failed, retryAfterSeconds };
       }
-      const durationMs = Math.round(performance.now() - started);
-      appMetrics().add('upstreamCalls', { [Dimension.upstream]: upstream, [Dimension.outcome]: outcome });
-      const line = { upstream, path, outcome, durationMs, circuit: circuit(), requestId: opts.requestId, ...(reason ? { reason } : {}) };
-      if (result.kind === 'answer') logger.debug(line, 'upstream call');
-      else logger.warn(line, 'upstream call failed');
+      appMetrics().add('upstreamCalls', dimensionsOf(outcome));
+      // A successful call's line is at debug: not built at all unless debug is on (one call per message or payment).
+      const level = result.kind === 'answer' ? 'debug' : 'warn';
+      if (logger.isLevelEnabled(level)) {
+        const durationMs = Math.round(performance.now() - started);
+        const line = { upstream, path, outcome, durationMs, circuit: circuit(), requestId: opts.requestId, ...(reason ? { reason } : {}) };
+        logger[level](line, result.kind === 'answer' ? 'upstream call' : 'upstream call failed');
+      }
       return result;
     },
   };

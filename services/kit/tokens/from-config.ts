@@ -2,7 +2,6 @@
  * From configuration to a verifier and a signer: the same code path in AWS (KMS) and locally
  * (keys from the environment); only the key source differs.
  */
-import type { KMSClient } from '@aws-sdk/client-kms';
 import type { AwsConfig } from '../clients/aws';
 import { createKms } from '../clients/kms';
 import { createTokenVerifier, type TokenVerifier } from './access-token';
@@ -45,6 +44,13 @@ export const createAccessTokenVerifier = async (settings: TokenSettings, aws: Aw
   return { verify: createTokenVerifier({ keys, issuer: settings.issuer, audience: settings.audience }), keys };
 };
 
+/** A signer for `source`: KMS Sign in AWS (its client closed by `close`), a local key otherwise. */
+const createSigner = (source: SigningKeySource, aws: AwsConfig, kmsEndpoint?: string): { signer: TokenSigner; close(): void } => {
+  if (source.kind === 'local') return { signer: createLocalSigner(source.key), close: () => undefined };
+  const kms = createKms(aws, kmsEndpoint);
+  return { signer: createKmsSigner(kms, source.keyArn), close: () => kms.destroy() };
+};
+
 /**
  * The signer, checked against the verification keys: a signer whose kid no verifier knows would
  * issue tokens nobody accepts (a rollover done in the wrong order), so start-up fails instead.
@@ -55,19 +61,12 @@ export const createAccessTokenSigner = (
   aws: AwsConfig,
   verificationKeys: VerificationKeys,
 ): { signer: TokenSigner; close(): void } => {
-  let kms: KMSClient | undefined;
-  let signer: TokenSigner;
-  if (source.kind === 'kms') {
-    kms = createKms(aws, settings.kmsEndpoint);
-    signer = createKmsSigner(kms, source.keyArn);
-  } else {
-    signer = createLocalSigner(source.key);
+  const created = createSigner(source, aws, settings.kmsEndpoint);
+  if (!verificationKeys.has(created.signer.kid)) {
+    created.close();
+    throw new Error(`token signing key ${created.signer.kid} is not among the verification keys: add it to TOKEN_VERIFY_* first (docs/decisions/0008)`);
   }
-  if (!verificationKeys.has(signer.kid)) {
-    kms?.destroy();
-    throw new Error(`token signing key ${signer.kid} is not among the verification keys: add it to TOKEN_VERIFY_* first (docs/decisions/0008)`);
-  }
-  return { signer, close: () => kms?.destroy() };
+  return created;
 };
 
 /** Where a callee finds its callers' public keys: KMS in AWS, a JWKS per caller locally. */
@@ -90,8 +89,5 @@ export const loadCallerKeys = async (source: CallerKeySource, aws: AwsConfig, km
 };
 
 /** The signer of this service's own service tokens (KMS Sign in AWS, a local key otherwise). */
-export const createServiceTokenSigner = (source: SigningKeySource, aws: AwsConfig, kmsEndpoint?: string): { signer: TokenSigner; close(): void } => {
-  if (source.kind === 'local') return { signer: createLocalSigner(source.key), close: () => undefined };
-  const kms = createKms(aws, kmsEndpoint);
-  return { signer: createKmsSigner(kms, source.keyArn), close: () => kms.destroy() };
-};
+export const createServiceTokenSigner = (source: SigningKeySource, aws: AwsConfig, kmsEndpoint?: string): { signer: TokenSigner; close(): void } =>
+  createSigner(source, aws, kmsEndpoint);

@@ -31,9 +31,13 @@ export interface ServiceTokenIssuer extends Clock {
   lifetimeSeconds?: number;
 }
 
+/** The lifetime a caller issues: as asked, capped at what callees accept. */
+const lifetimeOf = (opts: ServiceTokenIssuer): number =>
+  Math.min(opts.lifetimeSeconds ?? SERVICE_TOKEN_MAX_LIFETIME_SECONDS, SERVICE_TOKEN_MAX_LIFETIME_SECONDS);
+
 export const issueServiceToken = (audience: string, opts: ServiceTokenIssuer): Promise<string> => {
   const iat = nowSeconds(opts);
-  const lifetime = Math.min(opts.lifetimeSeconds ?? SERVICE_TOKEN_MAX_LIFETIME_SECONDS, SERVICE_TOKEN_MAX_LIFETIME_SECONDS);
+  const lifetime = lifetimeOf(opts);
   const claims: ServiceTokenClaims = { iss: opts.caller, sub: opts.caller, aud: audience, iat, exp: iat + lifetime };
   return signJwt(claims, opts.signer);
 };
@@ -44,7 +48,8 @@ export interface ServiceTokens {
 }
 
 export const createServiceTokens = (opts: ServiceTokenIssuer & { renewBeforeSeconds?: number }): ServiceTokens => {
-  const renewBefore = opts.renewBeforeSeconds ?? SERVICE_TOKEN_RENEW_BEFORE_SECONDS;
+  // Seconds after signing at which a token is replaced.
+  const renewAfter = lifetimeOf(opts) - (opts.renewBeforeSeconds ?? SERVICE_TOKEN_RENEW_BEFORE_SECONDS);
   const cached = new Map<string, { token: string; renewAt: number }>();
   // One signing in flight per audience: a burst of calls shares it.
   const signing = new Map<string, Promise<string>>();
@@ -56,8 +61,7 @@ export const createServiceTokens = (opts: ServiceTokenIssuer & { renewBeforeSeco
       if (!pending) {
         pending = issueServiceToken(audience, opts)
           .then((token) => {
-            const lifetime = Math.min(opts.lifetimeSeconds ?? SERVICE_TOKEN_MAX_LIFETIME_SECONDS, SERVICE_TOKEN_MAX_LIFETIME_SECONDS);
-            cached.set(audience, { token, renewAt: nowSeconds(opts) + lifetime - renewBefore });
+            cached.set(audience, { token, renewAt: nowSeconds(opts) + renewAfter });
             return token;
           })
           .finally(() => signing.delete(audience));

@@ -34,7 +34,7 @@ import { newEvent, type EventEnvelope } from '../services/kit/events';
 import { notificationFor } from '../services/notification/notification';
 import { createNotificationStore } from '../services/notification/store';
 import { combine, interleave, machineRecorder, measuredTable, pairedRatio, processCpuMicros, round2, writeReport, type Measured, type Report } from './report';
-import { startBenchProcess } from './service-process';
+import { startBenchProcess } from './processes';
 import { calleeCpuRecorder, startUserCallee } from './user-callee';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 600);

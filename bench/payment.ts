@@ -30,7 +30,7 @@ import { hashRequest, IdempotencyStore, scopedKey } from '../services/payment/id
 import { DynamoOutbox } from '../services/payment/outbox';
 import { PaymentRepository } from '../services/payment/payments';
 import { combine, interleave, loadRound, loopRound, machineRecorder, measuredTable, pairedRatio, round3, writeReport, type Report } from './report';
-import { startBenchProcess } from './service-process';
+import { startBenchProcess } from './processes';
 import { calleeCpuRecorder, startUserCallee } from './user-callee';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);

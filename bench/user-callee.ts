@@ -21,7 +21,7 @@ import { createServiceTokens } from '../services/kit/tokens/service-token';
 import { createLocalSigner } from '../services/kit/tokens/signer';
 import { internalUserPath } from '../services/kit/user-directory';
 import { median, round2, withCpu, type Measured } from './report';
-import { startBenchProcess } from './service-process';
+import { startBenchProcess } from './processes';
 
 export interface UserCallee {
   readonly engines: Engines;

@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { runKeepingTail } from './processes';
+import { median } from './report';
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -88,12 +89,6 @@ async function runOnce(cmd: string, args: string[], cwd: string, env: NodeJS.Pro
   const cpuSeconds = cpu('User') + cpu('System');
   return { seconds, ...(Number.isFinite(cpuSeconds) ? { cpuSeconds } : {}), rssMb: kib / 1024, exitCode };
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 function summarize(label: string, command: string, runs: Run[]): Measurement {
   const cpu = runs.flatMap((r) => (r.cpuSeconds === undefined ? [] : [r.cpuSeconds]));

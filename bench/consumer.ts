@@ -26,8 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_AWS_CREDENTIALS, provisionNamespace, sqsClient } from '../scripts/engines';
-import { freePort, spawnManaged, waitUntil } from '../scripts/engines/process';
-import { waitForHttpOk } from '../scripts/engines/service-process';
+import { waitUntil } from '../scripts/engines/process';
 import { buildService } from '../scripts/build-services';
 import { catalog, findService, queueUrlEnvVar, tableEnvVar } from '../services/catalog';
 import { createDynamo } from '../services/kit/clients/dynamo';
@@ -35,6 +34,7 @@ import { newEvent, type EventEnvelope } from '../services/kit/events';
 import { notificationFor } from '../services/notification/notification';
 import { createNotificationStore } from '../services/notification/store';
 import { combine, interleave, machineRecorder, measuredTable, pairedRatio, processCpuMicros, round2, writeReport, type Measured, type Report } from './report';
+import { startBenchProcess } from './processes';
 import { calleeCpuRecorder, startUserCallee } from './user-callee';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 600);
@@ -87,15 +87,10 @@ export async function runConsumerBench(): Promise<Report> {
     const floorEnv = (await provisionNamespace(engines, `floor${randomUUID().slice(0, 8)}`, tablesAndQueue, overrides)).notification!;
 
     const bundle = await buildService('notification');
-    const port = await freePort();
     // BENCH_CPU_PROF=<dir>: run from source and write a V8 CPU profile there (bench/profile-summary.ts).
     const profileDir = process.env.BENCH_CPU_PROF;
     const args = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--import', 'tsx', join(__dirname, '..', 'services', 'notification', 'main.ts')] : [bundle.outfile];
-    const proc = spawnManaged(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...serviceEnv, PORT: String(port) } });
-    stops.push(() => proc.stop('SIGTERM', 25_000));
-    const url = `http://127.0.0.1:${port}`;
-    await waitForHttpOk(`${url}/health/ready`, proc, 60_000);
-    const pid = proc.child.pid!;
+    const { proc, url, pid } = await startBenchProcess(args, serviceEnv, stops, 25_000);
     const processed = async (): Promise<number> => ((await (await fetch(`${url}/health/consumer`)).json()) as { processed: number }).processed;
 
     process.env.AWS_ACCESS_KEY_ID ??= LOCAL_AWS_CREDENTIALS.accessKeyId;

@@ -11,10 +11,11 @@
  * package root ("root"). Both copies are the same code, so their difference is the import style
  * alone; the baseline's synthesized stacks are compared with the real ones to prove it.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { runKeepingTail } from './processes';
+import { median } from './report';
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -74,17 +75,7 @@ async function runOnce(cmd: string, args: string[], cwd: string, env: NodeJS.Pro
     : { ...env, BENCH_RSS_FILE: rssFile, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --require ${probe}`.trim() };
 
   const started = process.hrtime.bigint();
-  const { exitCode, output } = await new Promise<{ exitCode: number; output: string }>((done, fail) => {
-    const child = spawn(file, argv, { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-4000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', fail);
-    child.on('close', (code) => done({ exitCode: code ?? 1, output }));
-  });
+  const { exitCode, output } = await runKeepingTail(file, argv, { cwd, env: childEnv }, 4000);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
   const report = existsSync(rssFile) ? readFileSync(rssFile, 'utf8') : '';
@@ -98,12 +89,6 @@ async function runOnce(cmd: string, args: string[], cwd: string, env: NodeJS.Pro
   const cpuSeconds = cpu('User') + cpu('System');
   return { seconds, ...(Number.isFinite(cpuSeconds) ? { cpuSeconds } : {}), rssMb: kib / 1024, exitCode };
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 function summarize(label: string, command: string, runs: Run[]): Measurement {
   const cpu = runs.flatMap((r) => (r.cpuSeconds === undefined ? [] : [r.cpuSeconds]));

@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { createApp, writeGuard } from '../services/kit/app';
 import { createLogger } from '../services/kit/logger';
 import { jsonBody } from '../services/kit/openapi';
+import { median, RESULTS, round2 } from './report';
 
-const RESULTS = join(__dirname, 'results');
 // Many short paired rounds: on a shared machine, drift between rounds dwarfs a few µs.
 const ROUNDS = 30;
 const REQUESTS_PER_ROUND = 1000;
@@ -83,11 +83,6 @@ const driveMiddleware = async (mw: (c: Context, next: () => Promise<void>) => Pr
   return Number(process.hrtime.bigint() - started) / 1000 / n;
 };
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
 export async function runKitMiddlewareBench(): Promise<KitMiddlewareBenchResult & { summary: string }> {
   const plain = buildApp(false);
   const guarded = buildApp(true);
@@ -136,8 +131,6 @@ export async function runKitMiddlewareBench(): Promise<KitMiddlewareBenchResult 
   console.log(`SUMMARY ${summary}`);
   return { ...result, summary };
 }
-
-const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 const markdown = (r: KitMiddlewareBenchResult): string => `# Kit middleware: cost of \`writeGuard\`
 

@@ -21,8 +21,6 @@ import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_AWS_CREDENTIALS } from '../scripts/engines';
-import { waitForHttpOk } from '../scripts/engines/service-process';
-import { freePort, spawnManaged } from '../scripts/engines/process';
 import { buildService } from '../scripts/build-services';
 import { createDynamo } from '../services/kit/clients/dynamo';
 import { issueAccessToken } from '../services/kit/tokens/access-token';
@@ -32,6 +30,7 @@ import { hashRequest, IdempotencyStore, scopedKey } from '../services/payment/id
 import { DynamoOutbox } from '../services/payment/outbox';
 import { PaymentRepository } from '../services/payment/payments';
 import { combine, interleave, loadRound, loopRound, machineRecorder, measuredTable, pairedRatio, round3, writeReport, type Report } from './report';
+import { startBenchProcess } from './processes';
 import { calleeCpuRecorder, startUserCallee } from './user-callee';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -62,11 +61,7 @@ export async function runPaymentBench(): Promise<Report> {
     await callee.ensureUsers(payerIds);
 
     const bundle = await buildService('payment');
-    const port = await freePort();
-    const proc = spawnManaged(process.execPath, [bundle.outfile], { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) } });
-    stops.push(() => proc.stop('SIGTERM', 10_000));
-    const url = `http://127.0.0.1:${port}`;
-    await waitForHttpOk(`${url}/health/ready`, proc, 60_000);
+    const { url, pid } = await startBenchProcess([bundle.outfile], env, stops);
 
     // Access tokens as the user service issues them (its key; the payment service verifies against it).
     const signer = createLocalSigner(parsePrivateJwk(callee.userEnv.TOKEN_SIGNING_JWK!));
@@ -119,7 +114,7 @@ export async function runPaymentBench(): Promise<Report> {
     const calleeCpu = calleeCpuRecorder(callee.pid);
     const rounds = await interleave(ROUNDS, {
       service: calleeCpu.wrap('service', () =>
-        loadRound({ url: `${url}/payments`, connections: CONNECTIONS, durationSeconds: SECONDS, requests, pid: proc.child.pid }),
+        loadRound({ url: `${url}/payments`, connections: CONNECTIONS, durationSeconds: SECONDS, requests, pid }),
       ),
       floor: calleeCpu.wrap('floor', () => loopRound(CONNECTIONS, SECONDS, rawPayment)),
       floorDynamoOnly: () => loopRound(CONNECTIONS, SECONDS, () => rawDynamo(payerIds[nextPayer()]!)),

@@ -7,12 +7,12 @@
  * process also reports its in-process synthesis time (module loading excluded). Sizes are interleaved.
  * Run: `npm run bench -- scale` (BENCH_SCALE_RUNS, BENCH_VALIDATE).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { catalog } from '../services/catalog';
 import { machineRecorder, median, round2, round3, writeReport, type Report } from './report';
+import { runKeepingTail } from './processes';
 
 const ROOT = resolve(__dirname, '..');
 const SIZES = [10, 20, 30] as const;
@@ -28,29 +28,19 @@ interface Timed {
 }
 
 /** Runs `args` under GNU time; throws with the output's tail when it fails. */
-const timed = (args: string[], scratch: string): Promise<Timed> =>
-  new Promise((done, fail) => {
-    const timeFile = join(scratch, `time-${process.hrtime.bigint()}`);
-    const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const keep = (chunk: Buffer) => {
-      out = (out + chunk.toString()).slice(-8000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', fail);
-    child.on('close', (code) => {
-      if (code !== 0) return fail(new Error(`bench: ${args.join(' ')} exited ${code}\n${out.slice(-2000)}`));
-      const [wall, user, sys, rssKb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-      const last = out.trim().split('\n').pop() ?? '';
-      done({
-        wallSeconds: wall!,
-        cpuSeconds: round2(user! + sys!),
-        rssMb: Math.round(rssKb! / 1024),
-        ...(last.startsWith('{') ? { output: JSON.parse(last) as Timed['output'] } : {}),
-      });
-    });
-  });
+const timed = async (args: string[], scratch: string): Promise<Timed> => {
+  const timeFile = join(scratch, `time-${process.hrtime.bigint()}`);
+  const { exitCode, output: out } = await runKeepingTail('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, ...args], { cwd: ROOT }, 8000);
+  if (exitCode !== 0) throw new Error(`bench: ${args.join(' ')} exited ${exitCode}\n${out.slice(-2000)}`);
+  const [wall, user, sys, rssKb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  const last = out.trim().split('\n').pop() ?? '';
+  return {
+    wallSeconds: wall!,
+    cpuSeconds: round2(user! + sys!),
+    rssMb: Math.round(rssKb! / 1024),
+    ...(last.startsWith('{') ? { output: JSON.parse(last) as Timed['output'] } : {}),
+  };
+};
 
 /** Least squares y = a + b·x and its R². */
 const fit = (xs: number[], ys: number[]) => {

@@ -14,8 +14,6 @@ import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import pg from 'pg';
 import { provisionNamespace, startEngines, type Engines } from '../scripts/engines';
-import { freePort, spawnManaged } from '../scripts/engines/process';
-import { waitForHttpOk } from '../scripts/engines/service-process';
 import { buildService } from '../scripts/build-services';
 import { catalog, findService, serviceUrlEnvVar } from '../services/catalog';
 import { parsePrivateJwk } from '../services/kit/tokens/keys';
@@ -23,6 +21,7 @@ import { createServiceTokens } from '../services/kit/tokens/service-token';
 import { createLocalSigner } from '../services/kit/tokens/signer';
 import { internalUserPath } from '../services/kit/user-directory';
 import { median, round2, withCpu, type Measured } from './report';
+import { startBenchProcess } from './processes';
 
 export interface UserCallee {
   readonly engines: Engines;
@@ -53,11 +52,7 @@ export const startUserCallee = async (
   const userEnv = envs.user!;
 
   const bundle = await buildService('user');
-  const port = await freePort();
-  const proc = spawnManaged(process.execPath, [bundle.outfile], { env: { PATH: process.env.PATH ?? '', ...userEnv, PORT: String(port) } });
-  stops.push(() => proc.stop('SIGTERM', 10_000));
-  const base = `http://127.0.0.1:${port}`;
-  await waitForHttpOk(`${base}/health/ready`, proc, 60_000);
+  const { url: base, pid } = await startBenchProcess([bundle.outfile], userEnv, stops);
 
   const callerEnv = { ...envs[caller]!, [serviceUrlEnvVar('user')]: base };
   delete callerEnv.SERVICE_ADDRESSES_LOCAL;
@@ -88,7 +83,7 @@ export const startUserCallee = async (
     namespace,
     callerEnv,
     userEnv,
-    pid: proc.child.pid!,
+    pid,
     async ensureUsers(ids) {
       await pool.query(
         `INSERT INTO users (id, email, name, password_hash)

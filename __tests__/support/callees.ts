@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import type { ServiceEnvs } from '../../scripts/engines';
-import { catalog } from '../../services/catalog';
+import { callersOf } from '../../services/catalog';
 import type { RunningService } from '../../services/kit/service';
 import { userService } from '../../services/user/service';
 import { startTestService } from './services';
@@ -39,7 +39,7 @@ export const startUserCallee = async (envs: ServiceEnvs, options: { port?: numbe
   let running: RunningService | undefined = await startTestService(userService, envs.user!, { port: options.port ?? 0 });
   const port = running.port;
   const address = `127.0.0.1:${port}`;
-  const callers = catalog.services.filter((s) => s.needs.calls?.includes('user')).map((s) => s.name);
+  const callers = callersOf('user').map((s) => s.name);
   const pool = new pg.Pool({ connectionString: envs.user!.DATABASE_URL, max: 2 });
   return {
     address,

@@ -7,6 +7,9 @@
 import { Dimension, METRICS, type DimensionName, type MetricKey } from '../../services/telemetry';
 import { mathExpression, metric, metricId, type MathExpression, type Metric, type Statistic } from './metric';
 
+/** A period when one is asked for; otherwise the metric keeps the default. */
+const period = (periodSeconds: number | undefined): Pick<Metric, 'periodSeconds'> => (periodSeconds ? { periodSeconds } : {});
+
 /** Values of the dimensions besides `Service`, which is always this service. */
 export type OtherDimensions = Partial<Record<Exclude<DimensionName, typeof Dimension.service>, string>>;
 
@@ -30,19 +33,19 @@ export class ApplicationMetrics {
 
   /** A per-service counter (payments, notifications, cache), summed. */
   count(key: MetricKey, periodSeconds?: number): Metric {
-    return this.metric(key, {}, 'Sum', { label: METRICS[key].name, ...(periodSeconds ? { periodSeconds } : {}) });
+    return this.metric(key, {}, 'Sum', { label: METRICS[key].name, ...period(periodSeconds) });
   }
 
   httpRequests(routeFamily: string, periodSeconds?: number): Metric {
-    return this.metric('httpRequests', { RouteFamily: routeFamily }, 'Sum', { label: `${routeFamily} requests`, ...(periodSeconds ? { periodSeconds } : {}) });
+    return this.metric('httpRequests', { RouteFamily: routeFamily }, 'Sum', { label: `${routeFamily} requests`, ...period(periodSeconds) });
   }
 
   httpServerErrors(routeFamily: string, periodSeconds?: number): Metric {
-    return this.metric('httpServerErrors', { RouteFamily: routeFamily }, 'Sum', { label: `${routeFamily} 5xx`, ...(periodSeconds ? { periodSeconds } : {}) });
+    return this.metric('httpServerErrors', { RouteFamily: routeFamily }, 'Sum', { label: `${routeFamily} 5xx`, ...period(periodSeconds) });
   }
 
   httpDuration(routeFamily: string, statistic: Statistic = 'p99', periodSeconds?: number): Metric {
-    return this.metric('httpDuration', { RouteFamily: routeFamily }, statistic, { label: `${routeFamily} ${statistic}`, ...(periodSeconds ? { periodSeconds } : {}) });
+    return this.metric('httpDuration', { RouteFamily: routeFamily }, statistic, { label: `${routeFamily} ${statistic}`, ...period(periodSeconds) });
   }
 
   /** Percentage of a route family's requests answered 5xx (no 5xx datapoint counts as none). */
@@ -57,11 +60,11 @@ export class ApplicationMetrics {
   }
 
   outboxLag(outbox: string, periodSeconds?: number): Metric {
-    return this.metric('outboxLag', { Outbox: outbox }, 'Maximum', { label: `${outbox} lag`, ...(periodSeconds ? { periodSeconds } : {}) });
+    return this.metric('outboxLag', { Outbox: outbox }, 'Maximum', { label: `${outbox} lag`, ...period(periodSeconds) });
   }
 
   consumerLag(queue: string, statistic: Statistic = 'p99', periodSeconds?: number): Metric {
-    return this.metric('consumerLag', { Queue: queue }, statistic, { label: `${queue} lag ${statistic}`, ...(periodSeconds ? { periodSeconds } : {}) });
+    return this.metric('consumerLag', { Queue: queue }, statistic, { label: `${queue} lag ${statistic}`, ...period(periodSeconds) });
   }
 
   consumerProcessingTime(queue: string, statistic: Statistic = 'p99'): Metric {

@@ -5,7 +5,7 @@
  * holds (modules/edge/edge.ts stores them from EDGE_ERROR_BODIES). GET and HEAD only (the
  * behaviour's allowed methods); a file outside the folder, a directory or nothing at all is a JSON 404.
  */
-import { createReadStream, realpathSync, statSync } from 'node:fs';
+import { createReadStream, realpathSync, statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { EDGE_ERROR_BODIES, EDGE_ERROR_CONTENT_TYPE, EDGE_ERROR_STATUSES, edgeErrorPagePath, staticUrlPrefix } from '../../modules/edge/edge-contract';
@@ -39,8 +39,8 @@ const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
 };
 
-/** The file `pathname` names inside `root`, or undefined when it names nothing there (or escapes it). */
-const resolveInside = (root: string, relative: string): string | undefined => {
+/** The file `pathname` names inside `root` and its stats, or undefined when it names nothing there (or escapes it). */
+const resolveInside = (root: string, relative: string): { file: string; stats: Stats } | undefined => {
   let decoded: string;
   try {
     decoded = decodeURIComponent(relative);
@@ -51,7 +51,9 @@ const resolveInside = (root: string, relative: string): string | undefined => {
   try {
     // realpath: a symbolic link inside the folder must not lead out of it either.
     const file = realpathSync(path.join(root, decoded));
-    return file.startsWith(`${root}${path.sep}`) && statSync(file).isFile() ? file : undefined;
+    if (!file.startsWith(`${root}${path.sep}`)) return undefined;
+    const stats = statSync(file);
+    return stats.isFile() ? { file, stats } : undefined;
   } catch {
     return undefined;
   }
@@ -77,12 +79,12 @@ export const staticFiles = (root: string, pathPattern: string): StaticFiles => {
         res.end(req.method === 'HEAD' ? undefined : errorPage);
         return;
       }
-      const file = resolveInside(realRoot, pathname.slice(prefix.length));
-      if (!file) {
+      const found = resolveInside(realRoot, pathname.slice(prefix.length));
+      if (!found) {
         sendJson(res, 404, errorBody(requestId, 'not_found', `No static file at ${pathname}`));
         return;
       }
-      const stats = statSync(file);
+      const { file, stats } = found;
       res.writeHead(200, { 'content-type': contentTypeOf(file), 'content-length': stats.size, 'last-modified': stats.mtime.toUTCString() });
       if (req.method === 'HEAD') res.end();
       else createReadStream(file).once('error', () => res.destroy()).pipe(res);
